@@ -1,0 +1,247 @@
+import logging
+
+from odoo import api, models
+
+from ..const import MAX_CASCADE_DEPTH
+from ..isolation import try_in_savepoint
+from ..lead_frame import get_frame
+
+_logger = logging.getLogger(__name__)
+
+
+class DigirulesEvent:
+    """Something that happened to some opportunities and may fire rules.
+
+    :param str trigger: trigger key of the rules to consider
+    :param list lead_ids: opportunities concerned
+    :param value: trigger parameter (stage id, status key, or None)
+    :param int depth: 0 for a change made by a user or a document, n + 1 for a
+        change made by a rule fired at depth n
+    :param tuple source: (model, id) of the document that caused it, if any
+    :param str event_key: identifies a document event; a rule applies at most
+        once per opportunity and event key, across transactions
+    :param int parent_rule_id: rule whose action caused the change
+    """
+
+    __slots__ = ("depth", "event_key", "lead_ids", "parent_rule_id", "source", "trigger", "value")
+
+    def __init__(self, trigger, lead_ids, value=None, depth=0, source=None, event_key=None,
+                 parent_rule_id=False):
+        self.trigger = trigger
+        self.lead_ids = list(lead_ids)
+        self.value = value
+        self.depth = depth
+        self.source = source
+        self.event_key = event_key
+        self.parent_rule_id = parent_rule_id
+
+    def __repr__(self):
+        return f"<DigirulesEvent {self.trigger}={self.value} leads={self.lead_ids} depth={self.depth}>"
+
+
+class DigirulesEngine(models.AbstractModel):
+    """Applies the rules of events, then the rules of the changes they make.
+
+    Entry point for document triggers::
+
+        self.env["digirules.engine"]._fire(
+            "quotation_signed", order.opportunity_id,
+            source=order, event_key=f"sale.order,{order.id},signed",
+        )
+    """
+
+    _name = "digirules.engine"
+    _description = "Automation Rule Engine"
+
+    @api.model
+    def _fire(self, trigger, leads, value=None, source=None, event_key=None):
+        """Apply the rules of ``trigger`` to ``leads`` and cascade.
+
+        Never raises because of a rule: failures are logged on the run.
+
+        :param leads: crm.lead records concerned
+        :param value: trigger parameter, compared by ``digirules.rule._matches_event``
+        :param source: record of the document that caused the event
+        :param str event_key: see ``DigirulesEvent``
+        """
+        if not leads:
+            return
+        source_ref = (source._name, source.id) if source else None
+        self._process([DigirulesEvent(trigger, leads.ids, value, 0, source_ref, event_key)])
+
+    @api.model
+    def _fire_documents(self, trigger, documents, get_leads, event_name, get_value=None):
+        """Fire ``trigger`` once per document event, on each document's opportunities.
+
+        Documents without an opportunity are logged as skipped. Whatever the
+        rules do, nothing is raised to the caller (a portal signature, a
+        payment, an e-mail): failures are logged.
+
+        :param documents: records that had the event (quotations, invoices)
+        :param get_leads: function returning the opportunities of a document
+        :param str event_name: event of the document ("signed", "paid"); with
+            the document, it makes the key that lets a rule apply once
+        :param get_value: function returning the trigger parameter of a document
+        """
+        events, orphans = [], documents.browse()
+        for document in documents:
+            leads = get_leads(document)
+            if not leads:
+                orphans |= document
+                continue
+            events.append(
+                DigirulesEvent(
+                    trigger,
+                    leads.ids,
+                    get_value(document) if get_value else None,
+                    source=(document._name, document.id),
+                    event_key=f"{document._name},{document.id},{event_name}",
+                )
+            )
+
+        def run():
+            if events:
+                self._process(events)
+            if orphans:
+                self._log_skipped_documents(trigger, orphans, reason="no_opportunity")
+
+        error = try_in_savepoint(self.env, run)
+        if error is not None:
+            _logger.error(
+                "digirules: rules of trigger %s failed on %s %s: %s",
+                trigger, documents._name, documents.ids, error,
+            )
+
+    @api.model
+    def _log_skipped_documents(self, trigger, documents, reason, get_leads=None):
+        """Record that the rules of ``trigger`` did not apply to ``documents``, and why."""
+        Rule = self.env["digirules.rule"]
+        rules = Rule._get_rules_for({trigger})
+        vals_list = []
+        for document in documents:
+            company = document.company_id
+            leads = get_leads(document) if get_leads else self.env["crm.lead"]
+            for rule in rules.filtered(lambda rule: rule.company_id == company):
+                for lead in leads or [leads]:
+                    vals_list.append({
+                        "rule_id": rule.id,
+                        "rule_name": rule.name,
+                        "lead_id": lead.id,
+                        "company_id": company.id,
+                        "trigger": trigger,
+                        "source_ref": f"{document._name},{document.id}",
+                        "state": "skipped",
+                        "reason": reason,
+                    })
+        if vals_list:
+            # sudo: the log is written whatever the rights of the user
+            self.env["digirules.run"].sudo().create(vals_list)
+
+    @api.model
+    def _make_event(self, trigger, lead_ids, value, depth, parent_event=None, parent_rule_id=False):
+        """Return an event caused by a change of the opportunities themselves."""
+        source = parent_event.source if parent_event else None
+        return DigirulesEvent(trigger, lead_ids, value, depth, source, None, parent_rule_id)
+
+    @api.model
+    def _process(self, events):
+        """Run the rules of ``events`` level by level until nothing changes.
+
+        Within one cascade a rule applies at most once to an opportunity, and
+        changes deeper than ``MAX_CASCADE_DEPTH`` are dropped, so every cascade
+        ends. Rules of one level run in sequence order.
+        """
+        frame = get_frame(self.env.cr)
+        if frame.running:
+            # fired from inside an action: the running cascade picks it up
+            frame.queue.extend(events)
+            return
+        frame.running = True
+        frame.depth += 1
+        frame.queue = list(events)
+        applied = set()
+        try:
+            while frame.queue:
+                depth = min(event.depth for event in frame.queue)
+                level = [event for event in frame.queue if event.depth == depth]
+                frame.queue = [event for event in frame.queue if event.depth != depth]
+                if depth > MAX_CASCADE_DEPTH:
+                    _logger.warning(
+                        "digirules: cascade deeper than %s levels stopped, events dropped: %s",
+                        MAX_CASCADE_DEPTH, level,
+                    )
+                    continue
+                self._process_level(frame, level, applied)
+        finally:
+            frame.take_snapshots()
+            frame.queue = []
+            frame.running = False
+            frame.depth -= 1
+
+    def _process_level(self, frame, events, applied):
+        rules = self.env["digirules.rule"]._get_rules_for({event.trigger for event in events})
+        for rule in rules:
+            for event in events:
+                if rule._matches_event(event):
+                    self._run_rule_on_event(frame, rule, event, applied)
+
+    def _run_rule_on_event(self, frame, rule, event, applied):
+        try:
+            leads = self._get_pending_leads(rule, event, applied)
+            leads = rule._filter_leads_for_event(rule._filter_leads(leads), event)
+        except Exception:
+            # a broken condition must not block the change that fired the rule
+            _logger.exception("digirules: rule %s could not select its opportunities", rule.id)
+            return
+        if not leads:
+            return
+        applied.update((rule.id, lead_id) for lead_id in leads.ids)
+        self._apply_rule(rule, leads, event)
+        frame.queue += leads._digirules_pop_events(
+            frame, event.depth + 1, parent_event=event, parent_rule_id=rule.id
+        )
+
+    def _get_pending_leads(self, rule, event, applied):
+        """Return the opportunities of ``event`` that ``rule`` has yet to process."""
+        # sudo: rules act on every opportunity of their company, whoever fired them
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_company(rule.company_id)
+            .with_context(active_test=False)
+            .browse([lead_id for lead_id in event.lead_ids if (rule.id, lead_id) not in applied])
+            .exists()
+        )
+        # a later rule of the same level may have moved the opportunity on
+        match event.trigger:
+            case "stage":
+                leads = leads.filtered(lambda lead: lead.stage_id.id == event.value)
+            case "status":
+                leads = leads.filtered(lambda lead: lead.opportunity_status == event.value)
+        if event.event_key and leads:
+            done = self.env["digirules.run"].sudo().search(
+                [
+                    ("rule_id", "=", rule.id),
+                    ("lead_id", "in", leads.ids),
+                    ("event_key", "=", event.event_key),
+                ]
+            )
+            leads -= done.lead_id
+        return leads
+
+    def _apply_rule(self, rule, leads, event):
+        """Run the actions of ``rule`` on ``leads`` in order, then log them."""
+        _logger.debug("digirules: rule %s (%s) on crm.lead %s", rule.id, rule.name, leads.ids)
+        results = {lead.id: [] for lead in leads}
+        for action in rule.action_ids:
+            for lead_id, line_vals in action._execute(leads).items():
+                results[lead_id].append(line_vals)
+        # the actions stand; a log that cannot be written must not undo them
+        error = try_in_savepoint(
+            self.env, self.env["digirules.run"]._log_applications, rule, leads, event, results
+        )
+        if error is not None:
+            _logger.error(
+                "digirules: could not log rule %s on crm.lead %s: %s", rule.id, leads.ids, error
+            )
+

@@ -1,0 +1,21 @@
+from odoo import models
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    def _to_store(self, store, /, **kwargs):
+        """Show digirules notes in the language of the reader.
+
+        The body stored with the note is in the salesperson's language; the
+        sentence is rebuilt from the run log for whoever opens the chatter.
+        """
+        super()._to_store(store, **kwargs)
+        notes = self.filtered(lambda m: m.model == "crm.lead" and m.message_type == "notification")
+        if not notes:
+            return
+        # sudo: the reader can already read these messages; the run only
+        # provides their wording
+        runs = self.env["digirules.run"].sudo().search([("message_id", "in", notes.ids)])
+        for run in runs.with_context(lang=self.env.lang):
+            store.add("mail.message", {"id": run.message_id.id, "body": run._render_note_html()})

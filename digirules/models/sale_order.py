@@ -1,0 +1,52 @@
+import logging
+
+from odoo import fields, models
+
+from ..const import TRIGGER_QUOTATION_SIGNED
+
+_logger = logging.getLogger(__name__)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    signed_manually = fields.Boolean(
+        string="Signed",
+        copy=False,
+        tracking=True,
+        help="Tick when the customer signed the quotation outside Odoo (on paper, "
+        "by e-mail). Ticking it fires the rules “Quotation signed or accepted”; "
+        "unticking it fires nothing.",
+    )
+    signed_manually_by_id = fields.Many2one(
+        comodel_name="res.users", string="Ticked By", readonly=True, copy=False
+    )
+    signed_manually_on = fields.Datetime(string="Ticked On", readonly=True, copy=False)
+
+    def write(self, vals):
+        newly_signed = self.browse()
+        if vals.get("signature"):
+            newly_signed |= self.filtered(lambda order: not order.signature)
+        ticked = self.browse()
+        if "signed_manually" in vals:
+            if vals["signed_manually"]:
+                ticked = self.filtered(lambda order: not order.signed_manually)
+            else:
+                vals = {**vals, "signed_manually_by_id": False, "signed_manually_on": False}
+        res = super().write(vals)
+        if ticked:
+            ticked.write(
+                {"signed_manually_by_id": self.env.uid, "signed_manually_on": fields.Datetime.now()}
+            )
+        (newly_signed | ticked)._digirules_fire_signed()
+        return res
+
+    def _digirules_fire_signed(self):
+        """Fire "quotation signed or accepted", once per quotation whatever the path."""
+        if self:
+            self.env["digirules.engine"]._fire_documents(
+                TRIGGER_QUOTATION_SIGNED,
+                self,
+                get_leads=lambda order: order.opportunity_id,
+                event_name="signed",
+            )
