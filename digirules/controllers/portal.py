@@ -149,7 +149,9 @@ class AgreementPortal(CustomerPortal):
                 self._post_signed_message(agreement_sudo, name)
         except Exception:
             # the signature is saved: a chatter failure must not show the customer an error
-            _logger.exception("digirules.agreement %s: could not post the signature message", agreement_sudo.id)
+            _logger.exception(
+                "digirules.agreement %s: could not post the signature message", agreement_sudo.id
+            )
         return {
             "force_refresh": True,
             "redirect_url": agreement_sudo.get_portal_url(query_string="&message=sign_ok"),

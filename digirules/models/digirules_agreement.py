@@ -1,5 +1,3 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -12,8 +10,6 @@ from ..const import (
     AGREEMENT_SIGNED,
     TRIGGER_AGREEMENT_SIGNED,
 )
-
-_logger = logging.getLogger(__name__)
 
 STATE_SELECTION = [
     (AGREEMENT_DRAFT, "Draft"),

@@ -63,7 +63,9 @@ class SaleOrder(models.Model):
         customer = self.partner_id
         commercial_partner = customer.commercial_partner_id
         product_lines = self.order_line.filtered(lambda line: not line.display_type)
-        descriptions = [line.name for line in self.order_line if line.name and line.display_type != "line_section"]
+        descriptions = [
+            line.name for line in self.order_line if line.name and line.display_type != "line_section"
+        ]
         return {
             "company_id": self.company_id.id,
             "user_id": self.user_id.id,

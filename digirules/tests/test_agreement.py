@@ -533,3 +533,6 @@ class TestAgreementPortal(AgreementMixin, DigirulesHttpCase):
         self.assertNotIn(foreign.name, response.text)
         counters = self.make_jsonrpc_request("/my/counters", {"counters": ["agreement_count"]})
         self.assertEqual(counters["agreement_count"], 1)
+        home = self.url_open("/my")
+        self.assertEqual(home.status_code, 200)
+        self.assertIn('href="/my/agreements"', home.text)
