@@ -19,6 +19,18 @@ TRIGGER_INVOICE_SENT = "invoice_sent"
 TRIGGER_INVOICE_PAID = "invoice_paid"
 PIPELINE_TRIGGERS = (TRIGGER_STATUS, TRIGGER_STAGE)
 
+# Training agreement states (digirules.agreement.state). An agreement can be
+# signed online or by hand only while it is a draft or sent.
+AGREEMENT_DRAFT = "draft"
+AGREEMENT_SENT = "sent"
+AGREEMENT_SIGNED = "signed"
+AGREEMENT_CANCELLED = "cancelled"
+AGREEMENT_SIGNABLE_STATES = (AGREEMENT_DRAFT, AGREEMENT_SENT)
+
+# Code of the ir.sequence that numbers training agreements. Each company gets
+# its own sequence, copied from the shared one on its first agreement.
+AGREEMENT_SEQUENCE_CODE = "digirules.agreement"
+
 # Invoice payment states (account.move.payment_state, Odoo 18.0) that count as
 # fully paid. "in_payment" only occurs where Odoo waits for the bank match
 # (enterprise accounting); community goes straight to "paid".

@@ -9,6 +9,8 @@ from . import digirules_engine
 from . import mail_message
 from . import res_config_settings
 from . import sale_order
+from . import res_company
+from . import digirules_agreement
 from . import payment_transaction
 from . import account_move
 from . import account_move_send

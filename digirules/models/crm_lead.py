@@ -68,6 +68,15 @@ class CrmLead(models.Model):
         string="Rule Applications Count",
         compute="_compute_digirules_run_count",
     )
+    agreement_ids = fields.One2many(
+        comodel_name="digirules.agreement",
+        inverse_name="opportunity_id",
+        string="Training Agreements",
+    )
+    agreement_count = fields.Integer(
+        string="Training Agreement Count",
+        compute="_compute_agreement_count",
+    )
 
     @api.depends("active", "stage_id.is_won", "is_finalized")
     def _compute_opportunity_status(self):
@@ -101,6 +110,15 @@ class CrmLead(models.Model):
         )
         for lead in self:
             lead.digirules_run_count = counts.get(lead, 0)
+
+    def _compute_agreement_count(self):
+        counts = dict(
+            self.env["digirules.agreement"]._read_group(
+                [("opportunity_id", "in", self.ids)], groupby=["opportunity_id"], aggregates=["__count"]
+            )
+        )
+        for lead in self:
+            lead.agreement_count = counts.get(lead, 0)
 
     # ------------------------------------------------------------------
     # ORM: record where each opportunity started, fire rules on the net change
@@ -168,6 +186,44 @@ class CrmLead(models.Model):
         action["domain"] = [("lead_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
+
+    def action_view_agreements(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("digirules.digirules_agreement_action")
+        action["domain"] = [("opportunity_id", "=", self.id)]
+        # only the keys no other model shares: default_* keys reach every record
+        # created from that list, chatter messages included
+        vals = self._prepare_agreement_vals()
+        action["context"] = {
+            f"default_{field}": vals[field]
+            for field in ("opportunity_id", "contact_id", "training_title")
+            if vals.get(field)
+        }
+        return action
+
+    def action_new_agreement(self):
+        """Open a new training agreement filled in from the opportunity and its latest quotation."""
+        self.ensure_one()
+        return self.env["digirules.agreement"]._get_form_action(self._prepare_agreement_vals())
+
+    def _prepare_agreement_vals(self):
+        """Return the values of a new training agreement for this opportunity."""
+        self.ensure_one()
+        orders = self.order_ids.filtered(lambda order: order.state != "cancel")
+        latest_order = orders.sorted(lambda order: (order.date_order, order.id), reverse=True)[:1]
+        vals = latest_order._prepare_agreement_vals() if latest_order else {}
+        contact = self.partner_id
+        vals.update({
+            "opportunity_id": self.id,
+            "training_title": self.name,
+            "company_id": (self.company_id or self.env.company).id,
+        })
+        if contact:
+            vals["partner_id"] = contact.commercial_partner_id.id
+            vals["contact_id"] = contact.id if contact != contact.commercial_partner_id else False
+        if self.user_id:
+            vals["user_id"] = self.user_id.id
+        return vals
 
     # ------------------------------------------------------------------
     # Business helpers

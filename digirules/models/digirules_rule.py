@@ -7,6 +7,7 @@ from odoo.tools.safe_eval import safe_eval
 from ..const import (
     ACTION_STAGE,
     PAID_STATES,
+    TRIGGER_AGREEMENT_SIGNED,
     TRIGGER_INVOICE_PAID,
     TRIGGER_INVOICE_SENT,
     TRIGGER_QUOTATION_SIGNED,
@@ -20,6 +21,7 @@ TRIGGER_SELECTION = [
     (TRIGGER_STATUS, "Opportunity status becomes"),
     (TRIGGER_STAGE, "Opportunity enters a column"),
     (TRIGGER_QUOTATION_SIGNED, "Quotation signed or accepted"),
+    (TRIGGER_AGREEMENT_SIGNED, "Training agreement signed"),
     (TRIGGER_INVOICE_SENT, "Customer invoice sent by e-mail"),
     (TRIGGER_INVOICE_PAID, "Customer invoice fully paid"),
 ]

@@ -115,7 +115,7 @@ class DigirulesRun(models.Model):
     @api.model
     def _get_source_models(self):
         """Return the models a rule can be fired by; trigger addons extend it."""
-        return ["crm.lead", "sale.order", "account.move"]
+        return ["crm.lead", "sale.order", "account.move", "digirules.agreement"]
 
     @api.depends(
         "line_ids.description", "rule_name", "trigger", "trigger_stage_id", "trigger_status",
@@ -141,6 +141,8 @@ class DigirulesRun(models.Model):
                 )
             case "quotation_signed":
                 return self.env._("quotation %(name)s signed", name=document)
+            case "agreement_signed":
+                return self.env._("training agreement %(name)s signed", name=document)
             case "invoice_sent":
                 return self.env._("invoice %(name)s sent", name=document)
             case "invoice_paid":

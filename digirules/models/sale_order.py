@@ -1,6 +1,7 @@
 import logging
 
 from odoo import fields, models
+from odoo.tools import plaintext2html
 
 from ..const import TRIGGER_QUOTATION_SIGNED
 
@@ -50,3 +51,32 @@ class SaleOrder(models.Model):
                 get_leads=lambda order: order.opportunity_id,
                 event_name="signed",
             )
+
+    def action_new_agreement(self):
+        """Open a new training agreement filled in from the quotation."""
+        self.ensure_one()
+        return self.env["digirules.agreement"]._get_form_action(self._prepare_agreement_vals())
+
+    def _prepare_agreement_vals(self):
+        """Return the values of a new training agreement for this quotation."""
+        self.ensure_one()
+        customer = self.partner_id
+        commercial_partner = customer.commercial_partner_id
+        product_lines = self.order_line.filtered(lambda line: not line.display_type)
+        descriptions = [
+            line.name for line in self.order_line if line.name and line.display_type != "line_section"
+        ]
+        return {
+            "company_id": self.company_id.id,
+            "user_id": self.user_id.id,
+            "partner_id": commercial_partner.id,
+            "contact_id": customer.id if customer != commercial_partner else False,
+            "opportunity_id": self.opportunity_id.id,
+            "sale_order_id": self.id,
+            "training_title": product_lines[:1].product_id.name or self.name,
+            "program": plaintext2html("\n\n".join(descriptions)) if descriptions else False,
+            "currency_id": self.currency_id.id,
+            "amount_untaxed": self.amount_untaxed,
+            "amount_total": self.amount_total,
+            "payment_term_id": self.payment_term_id.id,
+        }
