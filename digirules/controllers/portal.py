@@ -38,7 +38,10 @@ class AgreementPortal(CustomerPortal):
         ]
 
     @http.route(
-        ["/my/agreements", "/my/agreements/page/<int:page>"], type="http", auth="user", website=True
+        ["/my/agreements", "/my/agreements/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
     )
     def portal_my_agreements(self, page=1, **kwargs):
         Agreement = request.env["digirules.agreement"]
@@ -54,17 +57,27 @@ class AgreementPortal(CustomerPortal):
         )
         request.session["my_agreements_history"] = agreements.ids[:100]
         values = self._prepare_portal_layout_values()
-        values.update({
-            "agreements": agreements,
-            "page_name": "agreement",
-            "pager": pager_values,
-            "default_url": "/my/agreements",
-        })
+        values.update(
+            {
+                "agreements": agreements,
+                "page_name": "agreement",
+                "pager": pager_values,
+                "default_url": "/my/agreements",
+            }
+        )
         return request.render("digirules.portal_my_agreements", values)
 
-    @http.route(["/my/agreements/<int:agreement_id>"], type="http", auth="public", website=True)
+    @http.route(
+        ["/my/agreements/<int:agreement_id>"], type="http", auth="public", website=True
+    )
     def portal_agreement_page(
-        self, agreement_id, report_type=None, access_token=None, message=False, download=False, **kwargs
+        self,
+        agreement_id,
+        report_type=None,
+        access_token=None,
+        message=False,
+        download=False,
+        **kwargs,
     ):
         try:
             agreement_sudo = self._document_check_access(
@@ -90,14 +103,24 @@ class AgreementPortal(CustomerPortal):
             "res_company": agreement_sudo.company_id,
         }
         values = self._get_page_view_values(
-            agreement_sudo, access_token, values, "my_agreements_history", False, **kwargs
+            agreement_sudo,
+            access_token,
+            values,
+            "my_agreements_history",
+            False,
+            **kwargs,
         )
         return request.render("digirules.digirules_agreement_portal_template", values)
 
     @http.route(
-        ["/my/agreements/<int:agreement_id>/accept"], type="json", auth="public", website=True
+        ["/my/agreements/<int:agreement_id>/accept"],
+        type="json",
+        auth="public",
+        website=True,
     )
-    def portal_agreement_accept(self, agreement_id, access_token=None, name=None, signature=None):
+    def portal_agreement_accept(
+        self, agreement_id, access_token=None, name=None, signature=None
+    ):
         """Sign the agreement with the name and the drawn signature of the portal widget.
 
         Runs as the superuser once the token or the record rules grant access, as
@@ -112,36 +135,62 @@ class AgreementPortal(CustomerPortal):
                 "digirules.agreement", agreement_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            _logger.info("digirules.agreement %s: online signature rejected, no access", agreement_id)
+            _logger.info(
+                "digirules.agreement %s: online signature rejected, no access",
+                agreement_id,
+            )
             # one message for both, so that a guessed id reveals nothing
-            return {"error": request.env._("This training agreement does not exist or the link is invalid.")}
+            return {
+                "error": request.env._(
+                    "This training agreement does not exist or the link is invalid."
+                )
+            }
 
         try:
             agreement_sudo._check_can_sign()
         except UserError as error:
             _logger.info(
                 "digirules.agreement %s: online signature rejected in state %s",
-                agreement_sudo.id, agreement_sudo.state,
+                agreement_sudo.id,
+                agreement_sudo.state,
             )
             return {"error": error.args[0]}
         if not name:
             return {"error": request.env._("Enter the name of the person who signs.")}
         if not signature:
-            return {"error": request.env._("The signature is missing. Draw or type it, then sign again.")}
+            return {
+                "error": request.env._(
+                    "The signature is missing. Draw or type it, then sign again."
+                )
+            }
 
         try:
             with request.env.cr.savepoint():
-                agreement_sudo.write({
-                    "signed_by": name,
-                    "signed_on": fields.Datetime.now(),
-                    "signature": signature,
-                })
+                agreement_sudo.write(
+                    {
+                        "signed_by": name,
+                        "signed_on": fields.Datetime.now(),
+                        "signature": signature,
+                    }
+                )
         except (TypeError, ValueError, binascii.Error) as error:
-            _logger.info("digirules.agreement %s: invalid signature data: %s", agreement_sudo.id, error)
-            return {"error": request.env._("The signature could not be read as an image. Sign again.")}
+            _logger.info(
+                "digirules.agreement %s: invalid signature data: %s",
+                agreement_sudo.id,
+                error,
+            )
+            return {
+                "error": request.env._(
+                    "The signature could not be read as an image. Sign again."
+                )
+            }
         except UserError as error:
             # an image Odoo cannot decode, or a signature that another request saved first
-            _logger.info("digirules.agreement %s: online signature rejected: %s", agreement_sudo.id, error)
+            _logger.info(
+                "digirules.agreement %s: online signature rejected: %s",
+                agreement_sudo.id,
+                error,
+            )
             return {"error": error.args[0]}
 
         try:
@@ -150,20 +199,25 @@ class AgreementPortal(CustomerPortal):
         except Exception:
             # the signature is saved: a chatter failure must not show the customer an error
             _logger.exception(
-                "digirules.agreement %s: could not post the signature message", agreement_sudo.id
+                "digirules.agreement %s: could not post the signature message",
+                agreement_sudo.id,
             )
         return {
             "force_refresh": True,
-            "redirect_url": agreement_sudo.get_portal_url(query_string="&message=sign_ok"),
+            "redirect_url": agreement_sudo.get_portal_url(
+                query_string="&message=sign_ok"
+            ),
         }
 
     def _post_signed_message(self, agreement_sudo, name):
         """Post the signed agreement to its chatter, without the PDF when rendering it fails."""
         attachments = []
         try:
-            pdf = request.env["ir.actions.report"].sudo()._render_qweb_pdf(
-                AGREEMENT_REPORT, [agreement_sudo.id]
-            )[0]
+            pdf = (
+                request.env["ir.actions.report"]
+                .sudo()
+                ._render_qweb_pdf(AGREEMENT_REPORT, [agreement_sudo.id])[0]
+            )
             attachments = [(f"{agreement_sudo._get_report_base_filename()}.pdf", pdf)]
         except UserError:
             # raised when wkhtmltopdf is missing or fails, and the signature is kept anyway

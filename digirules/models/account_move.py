@@ -38,12 +38,16 @@ class AccountMove(models.Model):
         # matched with the payment is a mere recompute, caught here.
         if field.name != "payment_state":
             return super()._compute_field_value(field)
-        invoices = self.filtered(lambda move: move.id and move.move_type == "out_invoice")
+        invoices = self.filtered(
+            lambda move: move.id and move.move_type == "out_invoice"
+        )
         old_states = {invoice.id: invoice.payment_state for invoice in invoices}
         res = super()._compute_field_value(field)
         paid = invoices.filtered(
-            lambda invoice: invoice.payment_state in PAID_STATES
-            and invoice.payment_state != old_states[invoice.id]
+            lambda invoice: (
+                invoice.payment_state in PAID_STATES
+                and invoice.payment_state != old_states[invoice.id]
+            )
         )
         if paid:
             self._digirules_defer_paid(paid.ids)
@@ -70,9 +74,11 @@ class AccountMove(models.Model):
 
     def _digirules_fire_paid(self):
         invoices = self.filtered(
-            lambda move: move.move_type == "out_invoice"
-            and move.state == "posted"
-            and move.payment_state in PAID_STATES
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in PAID_STATES
+            )
         )
         if invoices:
             self.env["digirules.engine"]._fire_documents(

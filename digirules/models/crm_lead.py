@@ -58,7 +58,9 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_count", string="Invoice Count")
+    invoice_count = fields.Integer(
+        compute="_compute_invoice_count", string="Invoice Count"
+    )
     digirules_run_ids = fields.One2many(
         comodel_name="digirules.run",
         inverse_name="lead_id",
@@ -93,19 +95,25 @@ class CrmLead(models.Model):
     @api.depends("active", "stage_id.is_won")
     def _compute_is_finalized(self):
         for lead in self:
-            lead.is_finalized = lead.is_finalized and lead.active and lead.stage_id.is_won
+            lead.is_finalized = (
+                lead.is_finalized and lead.active and lead.stage_id.is_won
+            )
 
     @api.depends("invoice_ids")
     def _compute_invoice_count(self):
         for lead in self:
             lead.invoice_count = len(
-                lead.invoice_ids.filtered(lambda move: move.move_type in ("out_invoice", "out_refund"))
+                lead.invoice_ids.filtered(
+                    lambda move: move.move_type in ("out_invoice", "out_refund")
+                )
             )
 
     def _compute_digirules_run_count(self):
         counts = dict(
             self.env["digirules.run"]._read_group(
-                [("lead_id", "in", self.ids)], groupby=["lead_id"], aggregates=["__count"]
+                [("lead_id", "in", self.ids)],
+                groupby=["lead_id"],
+                aggregates=["__count"],
             )
         )
         for lead in self:
@@ -114,7 +122,9 @@ class CrmLead(models.Model):
     def _compute_agreement_count(self):
         counts = dict(
             self.env["digirules.agreement"]._read_group(
-                [("opportunity_id", "in", self.ids)], groupby=["opportunity_id"], aggregates=["__count"]
+                [("opportunity_id", "in", self.ids)],
+                groupby=["opportunity_id"],
+                aggregates=["__count"],
             )
         )
         for lead in self:
@@ -168,7 +178,9 @@ class CrmLead(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
         action["domain"] = [
             ("id", "in", self.invoice_ids.ids),
             ("move_type", "in", ("out_invoice", "out_refund")),
@@ -182,14 +194,18 @@ class CrmLead(models.Model):
 
     def action_view_digirules_runs(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("digirules.digirules_run_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "digirules.digirules_run_action"
+        )
         action["domain"] = [("lead_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
 
     def action_view_agreements(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("digirules.digirules_agreement_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "digirules.digirules_agreement_action"
+        )
         action["domain"] = [("opportunity_id", "=", self.id)]
         # only the keys no other model shares: default_* keys reach every record
         # created from that list, chatter messages included
@@ -204,23 +220,31 @@ class CrmLead(models.Model):
     def action_new_agreement(self):
         """Open a new training agreement filled in from the opportunity and its latest quotation."""
         self.ensure_one()
-        return self.env["digirules.agreement"]._get_form_action(self._prepare_agreement_vals())
+        return self.env["digirules.agreement"]._get_form_action(
+            self._prepare_agreement_vals()
+        )
 
     def _prepare_agreement_vals(self):
         """Return the values of a new training agreement for this opportunity."""
         self.ensure_one()
         orders = self.order_ids.filtered(lambda order: order.state != "cancel")
-        latest_order = orders.sorted(lambda order: (order.date_order, order.id), reverse=True)[:1]
+        latest_order = orders.sorted(
+            lambda order: (order.date_order, order.id), reverse=True
+        )[:1]
         vals = latest_order._prepare_agreement_vals() if latest_order else {}
         contact = self.partner_id
-        vals.update({
-            "opportunity_id": self.id,
-            "training_title": self.name,
-            "company_id": (self.company_id or self.env.company).id,
-        })
+        vals.update(
+            {
+                "opportunity_id": self.id,
+                "training_title": self.name,
+                "company_id": (self.company_id or self.env.company).id,
+            }
+        )
         if contact:
             vals["partner_id"] = contact.commercial_partner_id.id
-            vals["contact_id"] = contact.id if contact != contact.commercial_partner_id else False
+            vals["contact_id"] = (
+                contact.id if contact != contact.commercial_partner_id else False
+            )
         if self.user_id:
             vals["user_id"] = self.user_id.id
         return vals
@@ -258,7 +282,9 @@ class CrmLead(models.Model):
             if lead.id not in snapshots:
                 snapshots[lead.id] = (lead.stage_id.id, lead.opportunity_status)
 
-    def _digirules_pop_events(self, frame, depth, parent_event=None, parent_rule_id=False):
+    def _digirules_pop_events(
+        self, frame, depth, parent_event=None, parent_rule_id=False
+    ):
         """Turn the recorded starting values into stage and status events.
 
         :param int depth: cascade depth of the events built here
@@ -318,7 +344,9 @@ class CrmLead(models.Model):
                         )
                     )
                 for lead in team_leads:
-                    leads_by_stage[lead._digirules_pick_stage(won_stages, after=True)] |= lead
+                    leads_by_stage[
+                        lead._digirules_pick_stage(won_stages, after=True)
+                    ] |= lead
             for stage, stage_leads in leads_by_stage.items():
                 stage_leads.write({"stage_id": stage.id, "probability": 100})
 
@@ -345,7 +373,9 @@ class CrmLead(models.Model):
                         )
                     )
                 for lead in team_leads:
-                    leads_by_stage[lead._digirules_pick_stage(open_stages, after=False)] |= lead
+                    leads_by_stage[
+                        lead._digirules_pick_stage(open_stages, after=False)
+                    ] |= lead
             for stage, stage_leads in leads_by_stage.items():
                 stage_leads.write({"stage_id": stage.id})
 

@@ -23,10 +23,26 @@ class DigirulesEvent:
     :param int parent_rule_id: rule whose action caused the change
     """
 
-    __slots__ = ("depth", "event_key", "lead_ids", "parent_rule_id", "source", "trigger", "value")
+    __slots__ = (
+        "depth",
+        "event_key",
+        "lead_ids",
+        "parent_rule_id",
+        "source",
+        "trigger",
+        "value",
+    )
 
-    def __init__(self, trigger, lead_ids, value=None, depth=0, source=None, event_key=None,
-                 parent_rule_id=False):
+    def __init__(
+        self,
+        trigger,
+        lead_ids,
+        value=None,
+        depth=0,
+        source=None,
+        event_key=None,
+        parent_rule_id=False,
+    ):
         self.trigger = trigger
         self.lead_ids = list(lead_ids)
         self.value = value
@@ -67,10 +83,14 @@ class DigirulesEngine(models.AbstractModel):
         if not leads:
             return
         source_ref = (source._name, source.id) if source else None
-        self._process([DigirulesEvent(trigger, leads.ids, value, 0, source_ref, event_key)])
+        self._process(
+            [DigirulesEvent(trigger, leads.ids, value, 0, source_ref, event_key)]
+        )
 
     @api.model
-    def _fire_documents(self, trigger, documents, get_leads, event_name, get_value=None):
+    def _fire_documents(
+        self, trigger, documents, get_leads, event_name, get_value=None
+    ):
         """Fire ``trigger`` once per document event, on each document's opportunities.
 
         Documents without an opportunity are logged as skipped. Whatever the
@@ -109,7 +129,10 @@ class DigirulesEngine(models.AbstractModel):
         if error is not None:
             _logger.error(
                 "digirules: rules of trigger %s failed on %s %s: %s",
-                trigger, documents._name, documents.ids, error,
+                trigger,
+                documents._name,
+                documents.ids,
+                error,
             )
 
     @api.model
@@ -121,27 +144,35 @@ class DigirulesEngine(models.AbstractModel):
         for document in documents:
             company = document.company_id
             leads = get_leads(document) if get_leads else self.env["crm.lead"]
-            for rule in rules.filtered(lambda rule: rule.company_id == company):
+            for rule in rules.filtered(
+                lambda rule, company=company: rule.company_id == company
+            ):
                 for lead in leads or [leads]:
-                    vals_list.append({
-                        "rule_id": rule.id,
-                        "rule_name": rule.name,
-                        "lead_id": lead.id,
-                        "company_id": company.id,
-                        "trigger": trigger,
-                        "source_ref": f"{document._name},{document.id}",
-                        "state": "skipped",
-                        "reason": reason,
-                    })
+                    vals_list.append(
+                        {
+                            "rule_id": rule.id,
+                            "rule_name": rule.name,
+                            "lead_id": lead.id,
+                            "company_id": company.id,
+                            "trigger": trigger,
+                            "source_ref": f"{document._name},{document.id}",
+                            "state": "skipped",
+                            "reason": reason,
+                        }
+                    )
         if vals_list:
             # sudo: the log is written whatever the rights of the user
             self.env["digirules.run"].sudo().create(vals_list)
 
     @api.model
-    def _make_event(self, trigger, lead_ids, value, depth, parent_event=None, parent_rule_id=False):
+    def _make_event(
+        self, trigger, lead_ids, value, depth, parent_event=None, parent_rule_id=False
+    ):
         """Return an event caused by a change of the opportunities themselves."""
         source = parent_event.source if parent_event else None
-        return DigirulesEvent(trigger, lead_ids, value, depth, source, None, parent_rule_id)
+        return DigirulesEvent(
+            trigger, lead_ids, value, depth, source, None, parent_rule_id
+        )
 
     @api.model
     def _process(self, events):
@@ -168,7 +199,8 @@ class DigirulesEngine(models.AbstractModel):
                 if depth > MAX_CASCADE_DEPTH:
                     _logger.warning(
                         "digirules: cascade deeper than %s levels stopped, events dropped: %s",
-                        MAX_CASCADE_DEPTH, level,
+                        MAX_CASCADE_DEPTH,
+                        level,
                     )
                     continue
                 self._process_level(frame, level, applied)
@@ -179,7 +211,9 @@ class DigirulesEngine(models.AbstractModel):
             frame.depth -= 1
 
     def _process_level(self, frame, events, applied):
-        rules = self.env["digirules.rule"]._get_rules_for({event.trigger for event in events})
+        rules = self.env["digirules.rule"]._get_rules_for(
+            {event.trigger for event in events}
+        )
         for rule in rules:
             for event in events:
                 if rule._matches_event(event):
@@ -191,7 +225,9 @@ class DigirulesEngine(models.AbstractModel):
             leads = rule._filter_leads_for_event(rule._filter_leads(leads), event)
         except Exception:
             # a broken condition must not block the change that fired the rule
-            _logger.exception("digirules: rule %s could not select its opportunities", rule.id)
+            _logger.exception(
+                "digirules: rule %s could not select its opportunities", rule.id
+            )
             return
         if not leads:
             return
@@ -209,7 +245,13 @@ class DigirulesEngine(models.AbstractModel):
             .sudo()
             .with_company(rule.company_id)
             .with_context(active_test=False)
-            .browse([lead_id for lead_id in event.lead_ids if (rule.id, lead_id) not in applied])
+            .browse(
+                [
+                    lead_id
+                    for lead_id in event.lead_ids
+                    if (rule.id, lead_id) not in applied
+                ]
+            )
             .exists()
         )
         # a later rule of the same level may have moved the opportunity on
@@ -217,31 +259,46 @@ class DigirulesEngine(models.AbstractModel):
             case "stage":
                 leads = leads.filtered(lambda lead: lead.stage_id.id == event.value)
             case "status":
-                leads = leads.filtered(lambda lead: lead.opportunity_status == event.value)
+                leads = leads.filtered(
+                    lambda lead: lead.opportunity_status == event.value
+                )
         if event.event_key and leads:
-            done = self.env["digirules.run"].sudo().search(
-                [
-                    ("rule_id", "=", rule.id),
-                    ("lead_id", "in", leads.ids),
-                    ("event_key", "=", event.event_key),
-                ]
+            done = (
+                self.env["digirules.run"]
+                .sudo()
+                .search(
+                    [
+                        ("rule_id", "=", rule.id),
+                        ("lead_id", "in", leads.ids),
+                        ("event_key", "=", event.event_key),
+                    ]
+                )
             )
             leads -= done.lead_id
         return leads
 
     def _apply_rule(self, rule, leads, event):
         """Run the actions of ``rule`` on ``leads`` in order, then log them."""
-        _logger.debug("digirules: rule %s (%s) on crm.lead %s", rule.id, rule.name, leads.ids)
+        _logger.debug(
+            "digirules: rule %s (%s) on crm.lead %s", rule.id, rule.name, leads.ids
+        )
         results = {lead.id: [] for lead in leads}
         for action in rule.action_ids:
             for lead_id, line_vals in action._execute(leads).items():
                 results[lead_id].append(line_vals)
         # the actions stand; a log that cannot be written must not undo them
         error = try_in_savepoint(
-            self.env, self.env["digirules.run"]._log_applications, rule, leads, event, results
+            self.env,
+            self.env["digirules.run"]._log_applications,
+            rule,
+            leads,
+            event,
+            results,
         )
         if error is not None:
             _logger.error(
-                "digirules: could not log rule %s on crm.lead %s: %s", rule.id, leads.ids, error
+                "digirules: could not log rule %s on crm.lead %s: %s",
+                rule.id,
+                leads.ids,
+                error,
             )
-

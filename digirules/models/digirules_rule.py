@@ -27,7 +27,14 @@ TRIGGER_SELECTION = [
 ]
 
 # fields of a rule that change what it listens to or what it produces
-GRAPH_FIELDS = ("active", "company_id", "trigger", "trigger_status", "trigger_stage_id", "action_ids")
+GRAPH_FIELDS = (
+    "active",
+    "company_id",
+    "trigger",
+    "trigger_status",
+    "trigger_stage_id",
+    "action_ids",
+)
 
 
 class DigirulesRule(models.Model):
@@ -74,7 +81,9 @@ class DigirulesRule(models.Model):
     description = fields.Text(help="Why the rule exists, for the team.")
 
     # trigger
-    trigger = fields.Selection(selection=TRIGGER_SELECTION, required=True, tracking=True)
+    trigger = fields.Selection(
+        selection=TRIGGER_SELECTION, required=True, tracking=True
+    )
     trigger_status = fields.Selection(
         selection=STATUS_SELECTION,
         string="Trigger Status",
@@ -120,8 +129,12 @@ class DigirulesRule(models.Model):
         string="Actions",
         copy=True,
     )
-    action_summary = fields.Char(compute="_compute_action_summary", string="Actions Summary")
-    trigger_summary = fields.Char(compute="_compute_trigger_summary", string="Trigger Summary")
+    action_summary = fields.Char(
+        compute="_compute_action_summary", string="Actions Summary"
+    )
+    trigger_summary = fields.Char(
+        compute="_compute_trigger_summary", string="Trigger Summary"
+    )
 
     # health and history
     warning_message = fields.Text(compute="_compute_warning_message")
@@ -134,7 +147,9 @@ class DigirulesRule(models.Model):
     run_ids = fields.One2many(
         comodel_name="digirules.run", inverse_name="rule_id", string="Applications"
     )
-    run_count = fields.Integer(compute="_compute_run_count", string="Applications Count")
+    run_count = fields.Integer(
+        compute="_compute_run_count", string="Applications Count"
+    )
 
     @api.depends("action_ids.summary")
     def _compute_action_summary(self):
@@ -149,16 +164,21 @@ class DigirulesRule(models.Model):
             match rule.trigger:
                 case "status" if rule.trigger_status:
                     rule.trigger_summary = self.env._(
-                        "Status becomes %(status)s", status=statuses[rule.trigger_status]
+                        "Status becomes %(status)s",
+                        status=statuses[rule.trigger_status],
                     )
                 case "stage" if rule.trigger_stage_id:
                     rule.trigger_summary = self.env._(
                         "Enters %(stage)s", stage=rule.trigger_stage_id.display_name
                     )
                 case "invoice_paid" if rule.invoice_scope == "all":
-                    rule.trigger_summary = self.env._("All invoices of the opportunity paid")
+                    rule.trigger_summary = self.env._(
+                        "All invoices of the opportunity paid"
+                    )
                 case _:
-                    triggers = dict(self._fields["trigger"]._description_selection(self.env))
+                    triggers = dict(
+                        self._fields["trigger"]._description_selection(self.env)
+                    )
                     rule.trigger_summary = triggers.get(rule.trigger, "")
 
     @api.depends(
@@ -200,7 +220,9 @@ class DigirulesRule(models.Model):
     def _compute_run_count(self):
         counts = dict(
             self.env["digirules.run"]._read_group(
-                [("rule_id", "in", self.ids)], groupby=["rule_id"], aggregates=["__count"]
+                [("rule_id", "in", self.ids)],
+                groupby=["rule_id"],
+                aggregates=["__count"],
             )
         )
         for rule in self:
@@ -240,9 +262,9 @@ class DigirulesRule(models.Model):
         for rule in self:
             try:
                 domain = rule._get_filter_domain()
-                self.env["crm.lead"].sudo().with_context(active_test=False).search_count(
-                    domain, limit=1
-                )
+                self.env["crm.lead"].sudo().with_context(
+                    active_test=False
+                ).search_count(domain, limit=1)
             except Exception as error:
                 raise ValidationError(
                     self.env._(
@@ -290,7 +312,9 @@ class DigirulesRule(models.Model):
 
     def action_view_runs(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("digirules.digirules_run_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "digirules.digirules_run_action"
+        )
         action["domain"] = [("rule_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
@@ -302,21 +326,21 @@ class DigirulesRule(models.Model):
     def _get_archived_targets(self):
         """Return the archived columns and client statuses the rule uses."""
         self.ensure_one()
-        stages = self.action_ids.filtered(lambda a: a.action_type == ACTION_STAGE).stage_id
+        stages = self.action_ids.filtered(
+            lambda a: a.action_type == ACTION_STAGE
+        ).stage_id
         if self.trigger == TRIGGER_STAGE:
             stages |= self.trigger_stage_id
         client_statuses = self.action_ids.client_status_id
-        return [
-            record
-            for record in (*stages, *client_statuses)
-            if not record.active
-        ]
+        return [record for record in (*stages, *client_statuses) if not record.active]
 
     def _get_filter_domain(self):
         self.ensure_one()
         if not self.filter_domain:
             return []
-        return safe_eval(self.filter_domain, {"uid": self.env.uid, "user": self.env.user})
+        return safe_eval(
+            self.filter_domain, {"uid": self.env.uid, "user": self.env.user}
+        )
 
     def _get_trigger_node(self):
         """Return the event this rule listens to, as a hashable value."""
@@ -336,7 +360,9 @@ class DigirulesRule(models.Model):
         edges = {}
         for rule in self.filtered("active"):
             produced = rule.action_ids._get_produced_events()
-            edges[rule.id] = set().union(*(listeners.get(node, ()) for node in produced))
+            edges[rule.id] = set().union(
+                *(listeners.get(node, ()) for node in produced)
+            )
         return edges
 
     @api.model
@@ -360,22 +386,40 @@ class DigirulesRule(models.Model):
     def _filter_leads_for_event(self, leads, event):
         """Return the opportunities of ``leads`` on which the event completes the trigger."""
         self.ensure_one()
-        if self.trigger != TRIGGER_INVOICE_PAID or self.invoice_scope != "all" or not leads:
+        if (
+            self.trigger != TRIGGER_INVOICE_PAID
+            or self.invoice_scope != "all"
+            or not leads
+        ):
             return leads
-        paid_states = PAID_STATES if self.invoice_paid_state == "in_payment" else ("paid",)
+        paid_states = (
+            PAID_STATES if self.invoice_paid_state == "in_payment" else ("paid",)
+        )
         # sudo: whoever registered the payment, every invoice and order counts
-        unpaid = self.env["account.move"].sudo().search([
-            ("opportunity_ids", "in", leads.ids),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "not in", (*paid_states, "reversed")),
-        ])
+        unpaid = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("opportunity_ids", "in", leads.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "not in", (*paid_states, "reversed")),
+                ]
+            )
+        )
         # an order with something left to invoice (after a down payment) is not paid yet
-        to_invoice = self.env["sale.order"].sudo().search([
-            ("opportunity_id", "in", leads.ids),
-            ("state", "=", "sale"),
-            ("invoice_status", "=", "to invoice"),
-        ])
+        to_invoice = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("opportunity_id", "in", leads.ids),
+                    ("state", "=", "sale"),
+                    ("invoice_status", "=", "to invoice"),
+                ]
+            )
+        )
         return leads - unpaid.opportunity_ids - to_invoice.opportunity_id
 
     def _filter_leads(self, leads):
@@ -383,8 +427,10 @@ class DigirulesRule(models.Model):
         self.ensure_one()
         default_company = self.env.company
         leads = leads.filtered(
-            lambda lead: (lead.company_id or default_company) == self.company_id
-            and (not self.team_ids or lead.team_id in self.team_ids)
+            lambda lead: (
+                (lead.company_id or default_company) == self.company_id
+                and (not self.team_ids or lead.team_id in self.team_ids)
+            )
         )
         domain = self._get_filter_domain()
         if leads and domain:
@@ -395,7 +441,9 @@ class DigirulesRule(models.Model):
     def _used_by_rules_error(self, records, rules):
         """Return the error refusing to delete ``records`` (columns or client statuses)."""
         values = {
-            "names": ", ".join(self._quote(name) for name in records.mapped("display_name")),
+            "names": ", ".join(
+                self._quote(name) for name in records.mapped("display_name")
+            ),
             "rules": ", ".join(self._quote(name) for name in rules.mapped("name")),
         }
         if records._name == "crm.stage":
@@ -419,15 +467,17 @@ class DigirulesRule(models.Model):
     @api.model
     def _flag_rules_using(self, stages=None, client_statuses=None):
         """Post a note on the rules that use archived ``stages`` or ``client_statuses``."""
-        domain = []
         if stages:
-            domain = ["|", ("trigger_stage_id", "in", stages.ids), ("action_ids.stage_id", "in", stages.ids)]
+            domain = [
+                "|",
+                ("trigger_stage_id", "in", stages.ids),
+                ("action_ids.stage_id", "in", stages.ids),
+            ]
         elif client_statuses:
             domain = [("action_ids.client_status_id", "in", client_statuses.ids)]
-        if not domain:
+        else:
             return
         # sudo: the note tells rule owners about a change made elsewhere
         rules = self.sudo().with_context(active_test=False).search(domain)
         for rule in rules.filtered("is_flagged"):
             rule.message_post(body=rule.warning_message, subtype_xmlid="mail.mt_note")
-

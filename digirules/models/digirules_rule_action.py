@@ -78,7 +78,12 @@ class DigirulesRuleAction(models.Model):
     summary = fields.Char(compute="_compute_summary")
 
     @api.depends(
-        "action_type", "stage_id", "status", "lost_reason_id", "client_status_id", "allow_downgrade"
+        "action_type",
+        "stage_id",
+        "status",
+        "lost_reason_id",
+        "client_status_id",
+        "allow_downgrade",
     )
     @api.depends_context("lang")
     def _compute_summary(self):
@@ -91,7 +96,8 @@ class DigirulesRuleAction(models.Model):
                     )
                 case "status" if action.status == STATUS_LOST:
                     action.summary = self.env._(
-                        "Set status Lost (%(reason)s)", reason=action.lost_reason_id.name or "?"
+                        "Set status Lost (%(reason)s)",
+                        reason=action.lost_reason_id.name or "?",
                     )
                 case "status":
                     action.summary = self.env._(
@@ -105,7 +111,9 @@ class DigirulesRuleAction(models.Model):
                 case _:
                     action.summary = ""
 
-    @api.constrains("action_type", "stage_id", "status", "lost_reason_id", "client_status_id")
+    @api.constrains(
+        "action_type", "stage_id", "status", "lost_reason_id", "client_status_id"
+    )
     def _check_parameters(self):
         for action in self:
             missing = action._get_missing_field()
@@ -114,9 +122,9 @@ class DigirulesRuleAction(models.Model):
                     self.env._(
                         "Rule “%(rule)s”: the action “%(action)s” needs the field “%(field)s”.",
                         rule=action.rule_id.name,
-                        action=dict(self._fields["action_type"]._description_selection(self.env))[
-                            action.action_type
-                        ],
+                        action=dict(
+                            self._fields["action_type"]._description_selection(self.env)
+                        )[action.action_type],
                         field=self._fields[missing]._description_string(self.env),
                     )
                 )
@@ -179,16 +187,22 @@ class DigirulesRuleAction(models.Model):
         for lead in leads:
             values = {"old_stage_id": lead.stage_id.id, "new_stage_id": target.id}
             if not target.active:
-                results[lead.id] = self._prepare_line_vals(RESULT_SKIPPED, "stage_archived", **values)
+                results[lead.id] = self._prepare_line_vals(
+                    RESULT_SKIPPED, "stage_archived", **values
+                )
             elif target.team_id and target.team_id != lead.team_id:
-                results[lead.id] = self._prepare_line_vals(RESULT_SKIPPED, "stage_other_team", **values)
+                results[lead.id] = self._prepare_line_vals(
+                    RESULT_SKIPPED, "stage_other_team", **values
+                )
             elif lead.stage_id == target:
                 results[lead.id] = self._prepare_line_vals(RESULT_UNCHANGED, **values)
             else:
                 results[lead.id] = self._prepare_line_vals(RESULT_DONE, **values)
                 to_move |= lead
 
-        errors = self._run_isolated(to_move, lambda records: records.write({"stage_id": target.id}))
+        errors = self._run_isolated(
+            to_move, lambda records: records.write({"stage_id": target.id})
+        )
         self._apply_errors(results, errors)
         return results
 
@@ -198,7 +212,9 @@ class DigirulesRuleAction(models.Model):
         for lead in leads:
             values = {"old_status": lead.opportunity_status, "new_status": target}
             current = lead.opportunity_status
-            already = current == target or (target == STATUS_WON and current in WON_STATUSES)
+            already = current == target or (
+                target == STATUS_WON and current in WON_STATUSES
+            )
             if already:
                 results[lead.id] = self._prepare_line_vals(RESULT_UNCHANGED, **values)
             else:
@@ -225,7 +241,9 @@ class DigirulesRuleAction(models.Model):
             old = partner.client_status_id
             values = {"old_client_status_id": old.id, "new_client_status_id": target.id}
             if not partner:
-                results[lead.id] = self._prepare_line_vals(RESULT_SKIPPED, "no_client", **values)
+                results[lead.id] = self._prepare_line_vals(
+                    RESULT_SKIPPED, "no_client", **values
+                )
             elif old == target:
                 results[lead.id] = self._prepare_line_vals(RESULT_UNCHANGED, **values)
             elif not target.active:
@@ -233,7 +251,9 @@ class DigirulesRuleAction(models.Model):
                     RESULT_SKIPPED, "client_status_archived", **values
                 )
             elif old and old.rank > target.rank and not self.allow_downgrade:
-                results[lead.id] = self._prepare_line_vals(RESULT_SKIPPED, "downgrade", **values)
+                results[lead.id] = self._prepare_line_vals(
+                    RESULT_SKIPPED, "downgrade", **values
+                )
             else:
                 results[lead.id] = self._prepare_line_vals(RESULT_DONE, **values)
                 leads_by_partner[partner] |= lead
@@ -277,13 +297,19 @@ class DigirulesRuleAction(models.Model):
         if error is not None:
             _logger.info(
                 "digirules: action %s of rule %s failed on %s %s: %s",
-                self.id, self.rule_id.id, records._name, records.ids, error,
+                self.id,
+                self.rule_id.id,
+                records._name,
+                records.ids,
+                error,
             )
         return error
 
     def _apply_errors(self, results, errors):
         for record_id, error in errors.items():
-            results[record_id].update(state=RESULT_FAILED, reason="error", error=_error_text(error))
+            results[record_id].update(
+                state=RESULT_FAILED, reason="error", error=_error_text(error)
+            )
 
 
 def _error_text(error):

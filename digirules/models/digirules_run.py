@@ -3,9 +3,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from ..const import (
-    ACTION_CLIENT_STATUS,
-    ACTION_STAGE,
-    ACTION_STATUS,
     RESULT_DONE,
     RESULT_FAILED,
     RESULT_SKIPPED,
@@ -29,7 +26,10 @@ REASON_SELECTION = [
     ("stage_other_team", "The column belongs to another sales team"),
     ("no_client", "The opportunity has no customer"),
     ("client_status_archived", "The client status is archived"),
-    ("downgrade", "The client already has a higher status and the rule does not allow a downgrade"),
+    (
+        "downgrade",
+        "The client already has a higher status and the rule does not allow a downgrade",
+    ),
     ("no_opportunity", "The document has no opportunity"),
     ("no_recipient", "The customer has no e-mail address"),
     ("error", "Error"),
@@ -60,8 +60,12 @@ class DigirulesRun(models.Model):
         help="User whose change fired the rule.",
     )
     trigger = fields.Selection(selection=TRIGGER_SELECTION, required=True)
-    trigger_stage_id = fields.Many2one(comodel_name="crm.stage", string="Trigger Column")
-    trigger_status = fields.Selection(selection=STATUS_SELECTION, string="Trigger Status")
+    trigger_stage_id = fields.Many2one(
+        comodel_name="crm.stage", string="Trigger Column"
+    )
+    trigger_status = fields.Selection(
+        selection=STATUS_SELECTION, string="Trigger Status"
+    )
     source_ref = fields.Reference(
         selection="_selection_source_model",
         string="Source Document",
@@ -81,7 +85,8 @@ class DigirulesRun(models.Model):
     depth = fields.Integer(string="Cascade Depth")
     state = fields.Selection(selection=RESULT_SELECTION, string="Result", required=True)
     reason = fields.Selection(
-        selection=REASON_SELECTION, help="Why the rule was skipped before running its actions."
+        selection=REASON_SELECTION,
+        help="Why the rule was skipped before running its actions.",
     )
     line_ids = fields.One2many(
         comodel_name="digirules.run.line", inverse_name="run_id", string="Actions"
@@ -118,8 +123,13 @@ class DigirulesRun(models.Model):
         return ["crm.lead", "sale.order", "account.move", "digirules.agreement"]
 
     @api.depends(
-        "line_ids.description", "rule_name", "trigger", "trigger_stage_id", "trigger_status",
-        "reason", "source_ref",
+        "line_ids.description",
+        "rule_name",
+        "trigger",
+        "trigger_stage_id",
+        "trigger_status",
+        "reason",
+        "source_ref",
     )
     @api.depends_context("lang")
     def _compute_summary(self):
@@ -134,10 +144,13 @@ class DigirulesRun(models.Model):
         document = self.sudo().source_ref.display_name if self.source_ref else "?"
         match self.trigger:
             case "stage":
-                return self.env._("entered %(stage)s", stage=self.trigger_stage_id.name or "?")
+                return self.env._(
+                    "entered %(stage)s", stage=self.trigger_stage_id.name or "?"
+                )
             case "status":
                 return self.env._(
-                    "status became %(status)s", status=statuses.get(self.trigger_status, "?")
+                    "status became %(status)s",
+                    status=statuses.get(self.trigger_status, "?"),
                 )
             case "quotation_signed":
                 return self.env._("quotation %(name)s signed", name=document)
@@ -147,7 +160,9 @@ class DigirulesRun(models.Model):
                 return self.env._("invoice %(name)s sent", name=document)
             case "invoice_paid":
                 return self.env._("invoice %(name)s paid", name=document)
-        return dict(self._fields["trigger"]._description_selection(self.env)).get(self.trigger, "")
+        return dict(self._fields["trigger"]._description_selection(self.env)).get(
+            self.trigger, ""
+        )
 
     def _render_note(self):
         """Return the chatter sentence of this application, in the current language."""
@@ -190,10 +205,15 @@ class DigirulesRun(models.Model):
         # sudo: the log is written whatever the rights of the user whose
         # change fired the rule (an accountant, a portal customer)
         runs = self.sudo().create(
-            [self._prepare_run_vals(rule, lead, event, results[lead.id]) for lead in leads]
+            [
+                self._prepare_run_vals(rule, lead, event, results[lead.id])
+                for lead in leads
+            ]
         )
         runs._post_notes()
-        runs.filtered(lambda run: run.state == RESULT_FAILED)._schedule_failure_activities()
+        runs.filtered(
+            lambda run: run.state == RESULT_FAILED
+        )._schedule_failure_activities()
         return runs
 
     @api.model
@@ -213,9 +233,11 @@ class DigirulesRun(models.Model):
             "lead_id": lead.id,
             "company_id": rule.company_id.id,
             "trigger": rule.trigger,
-            "trigger_stage_id": event.value if event.trigger == TRIGGER_STAGE else False,
+            "trigger_stage_id": event.value
+            if event.trigger == TRIGGER_STAGE
+            else False,
             "trigger_status": event.value if event.trigger == TRIGGER_STATUS else False,
-            "source_ref": event.source and "%s,%s" % event.source,
+            "source_ref": event.source and "{},{}".format(*event.source),
             "event_key": event.event_key,
             "parent_rule_id": event.parent_rule_id,
             "depth": event.depth,
@@ -247,7 +269,9 @@ class DigirulesRun(models.Model):
             lead = run.lead_id
             user = lead.user_id or run.rule_id.create_uid or self.env.user
             run_lang = run.with_context(lang=user.lang or self.env.lang)
-            errors = run_lang.line_ids.filtered(lambda line: line.state == RESULT_FAILED)
+            errors = run_lang.line_ids.filtered(
+                lambda line: line.state == RESULT_FAILED
+            )
             lead.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=run_lang.env._("Rule “%(rule)s” failed", rule=run.rule_name),
@@ -274,7 +298,9 @@ class DigirulesRunLine(models.Model):
     action_id = fields.Many2one(
         comodel_name="digirules.rule.action", string="Rule Action", ondelete="set null"
     )
-    action_type = fields.Selection(selection=ACTION_SELECTION, string="Action", required=True)
+    action_type = fields.Selection(
+        selection=ACTION_SELECTION, string="Action", required=True
+    )
     state = fields.Selection(selection=RESULT_SELECTION, string="Result", required=True)
     reason = fields.Selection(selection=REASON_SELECTION)
     error = fields.Text()
@@ -294,8 +320,16 @@ class DigirulesRunLine(models.Model):
     description = fields.Char(compute="_compute_labels")
 
     @api.depends(
-        "action_type", "state", "reason", "error", "old_stage_id", "new_stage_id",
-        "old_status", "new_status", "old_client_status_id", "new_client_status_id",
+        "action_type",
+        "state",
+        "reason",
+        "error",
+        "old_stage_id",
+        "new_stage_id",
+        "old_status",
+        "new_status",
+        "old_client_status_id",
+        "new_client_status_id",
     )
     @api.depends_context("lang")
     def _compute_labels(self):
@@ -307,10 +341,16 @@ class DigirulesRunLine(models.Model):
                     old, new = line.old_stage_id.name, line.new_stage_id.name
                     change = self.env._("moved to %(value)s", value=new)
                 case "status":
-                    old, new = statuses.get(line.old_status), statuses.get(line.new_status)
+                    old, new = (
+                        statuses.get(line.old_status),
+                        statuses.get(line.new_status),
+                    )
                     change = self.env._("status set to %(value)s", value=new)
                 case _:
-                    old, new = line.old_client_status_id.name, line.new_client_status_id.name
+                    old, new = (
+                        line.old_client_status_id.name,
+                        line.new_client_status_id.name,
+                    )
                     change = self.env._("client status set to %(value)s", value=new)
             line.old_value = old or ""
             line.new_value = new or ""
@@ -322,7 +362,9 @@ class DigirulesRunLine(models.Model):
                     line.description = self.env._("already %(value)s", value=new)
                 case _ if line.reason == "error":
                     line.description = self.env._(
-                        "%(change)s: failed (%(error)s)", change=change, error=line.error or "?"
+                        "%(change)s: failed (%(error)s)",
+                        change=change,
+                        error=line.error or "?",
                     )
                 case _:
                     line.description = self.env._(

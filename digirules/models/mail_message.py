@@ -11,11 +11,18 @@ class MailMessage(models.Model):
         sentence is rebuilt from the run log for whoever opens the chatter.
         """
         super()._to_store(store, **kwargs)
-        notes = self.filtered(lambda m: m.model == "crm.lead" and m.message_type == "notification")
+        notes = self.filtered(
+            lambda m: m.model == "crm.lead" and m.message_type == "notification"
+        )
         if not notes:
             return
         # sudo: the reader can already read these messages; the run only
         # provides their wording
-        runs = self.env["digirules.run"].sudo().search([("message_id", "in", notes.ids)])
+        runs = (
+            self.env["digirules.run"].sudo().search([("message_id", "in", notes.ids)])
+        )
         for run in runs.with_context(lang=self.env.lang):
-            store.add("mail.message", {"id": run.message_id.id, "body": run._render_note_html()})
+            store.add(
+                "mail.message",
+                {"id": run.message_id.id, "body": run._render_note_html()},
+            )

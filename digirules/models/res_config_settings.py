@@ -9,9 +9,13 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def _compute_digirules_rule_count(self):
-        count = self.env["digirules.rule"].search_count([("company_id", "=", self.env.company.id)])
+        count = self.env["digirules.rule"].search_count(
+            [("company_id", "=", self.env.company.id)]
+        )
         for settings in self:
             settings.digirules_rule_count = count
 
     def action_open_digirules_rules(self):
-        return self.env["ir.actions.act_window"]._for_xml_id("digirules.digirules_rule_action")
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "digirules.digirules_rule_action"
+        )

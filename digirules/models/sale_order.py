@@ -33,11 +33,18 @@ class SaleOrder(models.Model):
             if vals["signed_manually"]:
                 ticked = self.filtered(lambda order: not order.signed_manually)
             else:
-                vals = {**vals, "signed_manually_by_id": False, "signed_manually_on": False}
+                vals = {
+                    **vals,
+                    "signed_manually_by_id": False,
+                    "signed_manually_on": False,
+                }
         res = super().write(vals)
         if ticked:
             ticked.write(
-                {"signed_manually_by_id": self.env.uid, "signed_manually_on": fields.Datetime.now()}
+                {
+                    "signed_manually_by_id": self.env.uid,
+                    "signed_manually_on": fields.Datetime.now(),
+                }
             )
         (newly_signed | ticked)._digirules_fire_signed()
         return res
@@ -55,7 +62,9 @@ class SaleOrder(models.Model):
     def action_new_agreement(self):
         """Open a new training agreement filled in from the quotation."""
         self.ensure_one()
-        return self.env["digirules.agreement"]._get_form_action(self._prepare_agreement_vals())
+        return self.env["digirules.agreement"]._get_form_action(
+            self._prepare_agreement_vals()
+        )
 
     def _prepare_agreement_vals(self):
         """Return the values of a new training agreement for this quotation."""
@@ -64,7 +73,9 @@ class SaleOrder(models.Model):
         commercial_partner = customer.commercial_partner_id
         product_lines = self.order_line.filtered(lambda line: not line.display_type)
         descriptions = [
-            line.name for line in self.order_line if line.name and line.display_type != "line_section"
+            line.name
+            for line in self.order_line
+            if line.name and line.display_type != "line_section"
         ]
         return {
             "company_id": self.company_id.id,
@@ -74,7 +85,9 @@ class SaleOrder(models.Model):
             "opportunity_id": self.opportunity_id.id,
             "sale_order_id": self.id,
             "training_title": product_lines[:1].product_id.name or self.name,
-            "program": plaintext2html("\n\n".join(descriptions)) if descriptions else False,
+            "program": plaintext2html("\n\n".join(descriptions))
+            if descriptions
+            else False,
             "currency_id": self.currency_id.id,
             "amount_untaxed": self.amount_untaxed,
             "amount_total": self.amount_total,

@@ -21,31 +21,47 @@ class DigirulesMixin:
         cls.env = cls.env(context=dict(cls.env.context, no_reset_password=True))
         cls.company = cls.env.company
         cls.env["crm.stage"].search([]).active = False
-        cls.team = cls.env["crm.team"].create({"name": "Formations", "company_id": cls.company.id})
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Formations", "company_id": cls.company.id}
+        )
         Stage = cls.env["crm.stage"]
         cls.stage_new = Stage.create({"name": "Nouveau", "sequence": 1})
         cls.stage_negotiation = Stage.create({"name": "Négociation", "sequence": 5})
         cls.stage_quoted = Stage.create({"name": "Devis envoyé", "sequence": 10})
-        cls.stage_agreement = Stage.create({"name": "Convention signée", "sequence": 20})
+        cls.stage_agreement = Stage.create(
+            {"name": "Convention signée", "sequence": 20}
+        )
         cls.stage_won = Stage.create({"name": "Gagné", "sequence": 50, "is_won": True})
-        cls.stage_finalized = Stage.create({"name": "Finalisé", "sequence": 60, "is_won": True})
+        cls.stage_finalized = Stage.create(
+            {"name": "Finalisé", "sequence": 60, "is_won": True}
+        )
 
         cls.status_prospect = cls.env.ref("digirules.client_status_prospect")
         cls.status_customer = cls.env.ref("digirules.client_status_customer")
         cls.status_former = cls.env.ref("digirules.client_status_former")
         cls.lost_reason_price = cls.env["crm.lost.reason"].create({"name": "Trop cher"})
-        cls.lost_reason_refused = cls.env["crm.lost.reason"].create({"name": "Devis refusé"})
+        cls.lost_reason_refused = cls.env["crm.lost.reason"].create(
+            {"name": "Devis refusé"}
+        )
 
         cls.user_manager = new_test_user(
-            cls.env, login="dr_manager", name="Sophie Manager",
+            cls.env,
+            login="dr_manager",
+            name="Sophie Manager",
             groups="sales_team.group_sale_manager,base.group_partner_manager",
         )
         cls.user_salesman = new_test_user(
-            cls.env, login="dr_salesman", name="Paul Vendeur",
+            cls.env,
+            login="dr_salesman",
+            name="Paul Vendeur",
             groups="sales_team.group_sale_salesman",
         )
-        cls.client = cls.env["res.partner"].create({"name": "Lumière Industrie SARL", "is_company": True})
-        cls.contact = cls.env["res.partner"].create({"name": "Claire Martin", "parent_id": cls.client.id})
+        cls.client = cls.env["res.partner"].create(
+            {"name": "Lumière Industrie SARL", "is_company": True}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Claire Martin", "parent_id": cls.client.id}
+        )
 
     @classmethod
     def make_lead(cls, stage=None, **values):
@@ -69,7 +85,9 @@ class DigirulesMixin:
             vals["trigger_stage_id"] = value.id
         elif trigger == "status":
             vals["trigger_status"] = value
-        vals["action_ids"] = [Command.create(cls._action_vals(*action)) for action in actions]
+        vals["action_ids"] = [
+            Command.create(cls._action_vals(*action)) for action in actions
+        ]
         return cls.env["digirules.rule"].create(vals)
 
     @staticmethod
@@ -114,25 +132,35 @@ class DigirulesAccountCase(DigirulesMixin, AccountTestInvoicingCommon):
         cls._setup_digirules()
         cls.client.email = "compta@lumiere-industrie.example"
         cls.contact.email = "claire.martin@lumiere-industrie.example"
-        cls.training = cls.env["product.product"].create({
-            "name": "Formation Excel avancé",
-            "type": "service",
-            "invoice_policy": "order",
-            "list_price": 1200.0,
-            "taxes_id": [Command.clear()],
-        })
+        cls.training = cls.env["product.product"].create(
+            {
+                "name": "Formation Excel avancé",
+                "type": "service",
+                "invoice_policy": "order",
+                "list_price": 1200.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
 
     @classmethod
     def make_order(cls, lead, amount, partner=None, **values):
-        return cls.env["sale.order"].create({
-            "partner_id": (partner or cls.client).id,
-            "opportunity_id": lead.id if lead else False,
-            "order_line": [Command.create({
-                "product_id": cls.training.id, "product_uom_qty": 1, "price_unit": amount,
-                "tax_id": [Command.clear()],
-            })],
-            **values,
-        })
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.client).id,
+                "opportunity_id": lead.id if lead else False,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": cls.training.id,
+                            "product_uom_qty": 1,
+                            "price_unit": amount,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
 
     @classmethod
     def make_invoice_from_order(cls, lead, amount):
@@ -146,9 +174,12 @@ class DigirulesAccountCase(DigirulesMixin, AccountTestInvoicingCommon):
         """Register a payment with Odoo's wizard, as the Register Payment button does."""
         if amount is not None:
             values["amount"] = amount
-        return self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoices.ids
-        ).create(values)._create_payments()
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(values)
+            ._create_payments()
+        )
 
 
 class DigirulesHttpCase(DigirulesMixin, HttpCase):

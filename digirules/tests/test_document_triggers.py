@@ -5,13 +5,21 @@ from odoo.tests import tagged
 
 from odoo.addons.account.models.account_move import AccountMove
 
-from ..const import ACTION_CLIENT_STATUS, ACTION_STAGE, ACTION_STATUS, STATUS_FINALIZED, STATUS_WON
+from ..const import (
+    ACTION_CLIENT_STATUS,
+    ACTION_STAGE,
+    ACTION_STATUS,
+    STATUS_FINALIZED,
+    STATUS_WON,
+)
 from .common import DigirulesAccountCase
 
 
 def enterprise_in_payment(func):
     """Run ``func`` with Odoo's "in payment" state, as the enterprise accounting app has it."""
-    return patch.object(AccountMove, "_get_invoice_in_payment_state", lambda self: "in_payment")(func)
+    return patch.object(
+        AccountMove, "_get_invoice_in_payment_state", lambda self: "in_payment"
+    )(func)
 
 
 @tagged("post_install", "-at_install")
@@ -23,8 +31,11 @@ class TestInvoicePaid(DigirulesAccountCase):
 
     def make_paid_rule(self, **values):
         return self.make_rule(
-            "Facture payée → Finalisé", "invoice_paid", None,
-            [(ACTION_STATUS, STATUS_FINALIZED), (ACTION_STAGE, self.stage_finalized)], **values,
+            "Facture payée → Finalisé",
+            "invoice_paid",
+            None,
+            [(ACTION_STATUS, STATUS_FINALIZED), (ACTION_STAGE, self.stage_finalized)],
+            **values,
         )
 
     def test_paid_in_one_payment_runs_once(self):
@@ -42,7 +53,9 @@ class TestInvoicePaid(DigirulesAccountCase):
         self.assertEqual(self.lead.opportunity_status, STATUS_FINALIZED)
         self.lead.invalidate_recordset(["message_ids"])
         notes = self.lead.message_ids[: len(self.lead.message_ids) - messages_before]
-        self.assertEqual(len(notes.filtered(lambda m: "Facture payée → Finalisé" in m.body)), 1)
+        self.assertEqual(
+            len(notes.filtered(lambda m: "Facture payée → Finalisé" in m.body)), 1
+        )
 
     def test_partial_payments_fire_on_last(self):
         rule = self.make_paid_rule()
@@ -60,7 +73,9 @@ class TestInvoicePaid(DigirulesAccountCase):
         payment.action_draft()
         self.assertEqual(invoice.payment_state, "not_paid")
         payment.action_post()
-        receivable = lambda move: move.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        receivable = lambda move: move.line_ids.filtered(
+            lambda l: l.account_type == "asset_receivable"
+        )
         (receivable(invoice) | receivable(payment.move_id)).reconcile()
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
@@ -68,14 +83,18 @@ class TestInvoicePaid(DigirulesAccountCase):
     def test_credit_note_fires_nothing(self):
         rule = self.make_paid_rule()
         invoice = self.make_invoice_from_order(self.lead, 1000)
-        reversal = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"journal_id": invoice.journal_id.id, "reason": "Annulation"})
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Annulation"})
+        )
         reversal.refund_moves()
         credit_note = invoice.reversal_move_ids
         if credit_note.state == "draft":
             credit_note.action_post()
-        lines = (invoice | credit_note).line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        lines = (invoice | credit_note).line_ids.filtered(
+            lambda l: l.account_type == "asset_receivable"
+        )
         if not lines.filtered("reconciled"):
             lines.reconcile()
         self.assertEqual(invoice.payment_state, "reversed")
@@ -84,7 +103,9 @@ class TestInvoicePaid(DigirulesAccountCase):
     def test_one_payment_for_several_invoices(self):
         rule = self.make_paid_rule()
         other_lead = self.make_lead(self.stage_won, name="SST")
-        invoices = self.make_invoice_from_order(self.lead, 1200) | self.make_invoice_from_order(other_lead, 800)
+        invoices = self.make_invoice_from_order(
+            self.lead, 1200
+        ) | self.make_invoice_from_order(other_lead, 800)
         self.pay(invoices, group_payment=True)
         self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
         self.assertEqual(len(self.runs_of(rule, other_lead)), 1)
@@ -92,14 +113,21 @@ class TestInvoicePaid(DigirulesAccountCase):
     def test_bank_statement_matched_with_invoice(self):
         rule = self.make_paid_rule()
         invoice = self.make_invoice_from_order(self.lead, 1200)
-        statement_line = self.env["account.bank.statement.line"].create({
-            "payment_ref": invoice.name, "journal_id": self.company_data["default_journal_bank"].id,
-            "amount": 1200, "date": fields.Date.today(), "partner_id": self.client.id,
-        })
+        statement_line = self.env["account.bank.statement.line"].create(
+            {
+                "payment_ref": invoice.name,
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "amount": 1200,
+                "date": fields.Date.today(),
+                "partner_id": self.client.id,
+            }
+        )
         _liquidity, suspense, _other = statement_line.with_context(
             skip_account_move_synchronization=True
         )._seek_for_lines()
-        receivable = invoice.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        receivable = invoice.line_ids.filtered(
+            lambda l: l.account_type == "asset_receivable"
+        )
         suspense.account_id = receivable.account_id
         (suspense | receivable).reconcile()
         self.assertEqual(invoice.payment_state, "paid")
@@ -109,8 +137,11 @@ class TestInvoicePaid(DigirulesAccountCase):
     def test_only_paid_waits_for_bank_match(self):
         rule = self.make_paid_rule(invoice_paid_state="paid")
         rule_in_payment = self.make_rule(
-            "Facture en paiement → Client", "invoice_paid", None,
-            [(ACTION_CLIENT_STATUS, self.status_customer)], invoice_paid_state="in_payment",
+            "Facture en paiement → Client",
+            "invoice_paid",
+            None,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+            invoice_paid_state="in_payment",
         )
         invoice = self.make_invoice_from_order(self.lead, 2000)
         payments = self.pay(invoice, 1000) | self.pay(invoice, 1000)
@@ -131,10 +162,15 @@ class TestInvoicePaid(DigirulesAccountCase):
         self.assertEqual(len(self.runs_of(rule_in_payment, self.lead)), 1)
 
     def _match_with_bank(self, payment):
-        statement_line = self.env["account.bank.statement.line"].create({
-            "payment_ref": payment.name, "journal_id": payment.journal_id.id,
-            "amount": payment.amount, "date": fields.Date.today(), "partner_id": self.client.id,
-        })
+        statement_line = self.env["account.bank.statement.line"].create(
+            {
+                "payment_ref": payment.name,
+                "journal_id": payment.journal_id.id,
+                "amount": payment.amount,
+                "date": fields.Date.today(),
+                "partner_id": self.client.id,
+            }
+        )
         _liquidity, suspense, _other = statement_line.with_context(
             skip_account_move_synchronization=True
         )._seek_for_lines()
@@ -146,7 +182,9 @@ class TestInvoicePaid(DigirulesAccountCase):
 
     def test_manual_invoice_without_opportunity_skipped(self):
         rule = self.make_paid_rule()
-        invoice = self.init_invoice("out_invoice", partner=self.client, amounts=[700], taxes=[], post=True)
+        invoice = self.init_invoice(
+            "out_invoice", partner=self.client, amounts=[700], taxes=[], post=True
+        )
         self.pay(invoice)
         run = self.env["digirules.run"].search([("rule_id", "=", rule.id)])
         self.assertEqual(len(run), 1)
@@ -157,7 +195,9 @@ class TestInvoicePaid(DigirulesAccountCase):
 
     def test_manual_invoice_linked_by_hand(self):
         rule = self.make_paid_rule()
-        invoice = self.init_invoice("out_invoice", partner=self.client, amounts=[700], taxes=[])
+        invoice = self.init_invoice(
+            "out_invoice", partner=self.client, amounts=[700], taxes=[]
+        )
         invoice.opportunity_ids = self.lead
         invoice.action_post()
         self.pay(invoice)
@@ -183,7 +223,9 @@ class TestInvoicePaid(DigirulesAccountCase):
         order.action_confirm()
         self.env["sale.advance.payment.inv"].with_context(
             active_model="sale.order", active_ids=order.ids
-        ).create({"advance_payment_method": "percentage", "amount": 30}).create_invoices()
+        ).create(
+            {"advance_payment_method": "percentage", "amount": 30}
+        ).create_invoices()
         down_payment = order.invoice_ids
         down_payment.action_post()
         self.pay(down_payment)
@@ -210,10 +252,16 @@ class TestInvoicePaid(DigirulesAccountCase):
 
     def test_accountant_without_crm_rights_pays(self):
         rule = self.make_paid_rule()
-        accountant = self.env["res.users"].create({
-            "name": "Comptable", "login": "dr_accountant", "email": "comptable@formavenir.example",
-            "groups_id": [Command.set(self.env.ref("account.group_account_invoice").ids)],
-        })
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Comptable",
+                "login": "dr_accountant",
+                "email": "comptable@formavenir.example",
+                "groups_id": [
+                    Command.set(self.env.ref("account.group_account_invoice").ids)
+                ],
+            }
+        )
         invoice = self.make_invoice_from_order(self.lead, 1200)
         self.env["account.payment.register"].with_user(accountant).with_context(
             active_model="account.move", active_ids=invoice.ids
@@ -229,14 +277,23 @@ class TestInvoiceSent(DigirulesAccountCase):
         super().setUpClass()
         cls.lead = cls.make_lead(cls.stage_won)
         cls.rule = cls.make_rule(
-            "Facture envoyée → Facturé", "invoice_sent", None, [(ACTION_STAGE, cls.stage_finalized)]
+            "Facture envoyée → Facturé",
+            "invoice_sent",
+            None,
+            [(ACTION_STAGE, cls.stage_finalized)],
         )
 
     def send(self, invoices, methods):
-        model = "account.move.send.wizard" if len(invoices) == 1 else "account.move.send.batch.wizard"
-        wizard = self.env[model].with_context(
-            active_model="account.move", active_ids=invoices.ids
-        ).create({"sending_methods": methods} if len(invoices) == 1 else {})
+        model = (
+            "account.move.send.wizard"
+            if len(invoices) == 1
+            else "account.move.send.batch.wizard"
+        )
+        wizard = (
+            self.env[model]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"sending_methods": methods} if len(invoices) == 1 else {})
+        )
         if len(invoices) == 1:
             return wizard.action_send_and_print()
         return wizard.action_send_and_print(force_synchronous=True)
@@ -263,7 +320,9 @@ class TestInvoiceSent(DigirulesAccountCase):
 
     def test_batch_email_fires_each(self):
         other_lead = self.make_lead(self.stage_won, name="SST")
-        invoices = self.make_invoice_from_order(self.lead, 1200) | self.make_invoice_from_order(other_lead, 900)
+        invoices = self.make_invoice_from_order(
+            self.lead, 1200
+        ) | self.make_invoice_from_order(other_lead, 900)
         self.client.invoice_sending_method = "email"
         self.send(invoices, ["email"])
         self.assertEqual(len(self.runs_of(self.rule, self.lead)), 1)
@@ -287,9 +346,17 @@ class TestQuotationSigned(DigirulesAccountCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.lead = cls.make_lead(cls.stage_quoted)
-        cls.rule_won = cls.make_rule("Devis signé → Gagné", "quotation_signed", None, [(ACTION_STATUS, STATUS_WON)])
+        cls.rule_won = cls.make_rule(
+            "Devis signé → Gagné",
+            "quotation_signed",
+            None,
+            [(ACTION_STATUS, STATUS_WON)],
+        )
         cls.rule_client = cls.make_rule(
-            "Devis signé → Client", "quotation_signed", None, [(ACTION_CLIENT_STATUS, cls.status_customer)]
+            "Devis signé → Client",
+            "quotation_signed",
+            None,
+            [(ACTION_CLIENT_STATUS, cls.status_customer)],
         )
 
     def test_signed_box_records_who_and_fires(self):
@@ -312,11 +379,16 @@ class TestQuotationSigned(DigirulesAccountCase):
         first._action_cancel()
         self.assertEqual(self.lead.opportunity_status, STATUS_WON)
         self.assertEqual(self.runs_of(self.rule_won, self.lead).source_ref, second)
-        self.assertEqual(self.env["digirules.run"].search_count([("lead_id", "=", self.lead.id)]), 2)
+        self.assertEqual(
+            self.env["digirules.run"].search_count([("lead_id", "=", self.lead.id)]), 2
+        )
 
     def test_signed_and_paid_set_client_once(self):
         rule_paid = self.make_rule(
-            "Facture payée → Client", "invoice_paid", None, [(ACTION_CLIENT_STATUS, self.status_customer)]
+            "Facture payée → Client",
+            "invoice_paid",
+            None,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
         )
         order = self.make_order(self.lead, 1200)
         order.write({"signed_manually": True})
@@ -329,17 +401,23 @@ class TestQuotationSigned(DigirulesAccountCase):
         self.assertEqual(run.line_ids.state, "unchanged")
 
     def test_paid_online_fires(self):
-        order = self.make_order(self.lead, 1200, require_signature=False, require_payment=True)
-        provider = self.env["payment.provider"].create({"name": "Virement test", "state": "test"})
-        transaction = self.env["payment.transaction"].create({
-            "provider_id": provider.id,
-            "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
-            "amount": order.amount_total,
-            "currency_id": order.currency_id.id,
-            "partner_id": self.client.id,
-            "reference": "DR-TEST-1",
-            "sale_order_ids": [Command.set(order.ids)],
-        })
+        order = self.make_order(
+            self.lead, 1200, require_signature=False, require_payment=True
+        )
+        provider = self.env["payment.provider"].create(
+            {"name": "Virement test", "state": "test"}
+        )
+        transaction = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": self.client.id,
+                "reference": "DR-TEST-1",
+                "sale_order_ids": [Command.set(order.ids)],
+            }
+        )
         transaction._set_done()
         # the step of sale's payment post-processing that accepts the quotation
         transaction._check_amount_and_confirm_order()
@@ -351,6 +429,10 @@ class TestQuotationSigned(DigirulesAccountCase):
 
     def test_rule_failure_never_blocks_signature(self):
         order = self.make_order(self.lead, 4800)
-        with patch.object(type(self.env["digirules.engine"]), "_process", side_effect=RuntimeError("boom")):
+        with patch.object(
+            type(self.env["digirules.engine"]),
+            "_process",
+            side_effect=RuntimeError("boom"),
+        ):
             order.write({"signed_manually": True})
         self.assertTrue(order.signed_manually)

@@ -77,10 +77,20 @@ class TestOpportunityStatus(DigirulesCase):
         lost = self.make_lead(self.stage_quoted, name="Perdue")
         lost.action_archive()
         Lead = self.env["crm.lead"].with_context(active_test=False)
-        self.assertEqual(Lead.search([("opportunity_status", "=", STATUS_WON), ("id", "in", (won | lost).ids)]), won)
+        self.assertEqual(
+            Lead.search(
+                [
+                    ("opportunity_status", "=", STATUS_WON),
+                    ("id", "in", (won | lost).ids),
+                ]
+            ),
+            won,
+        )
         groups = dict(
             Lead._read_group(
-                [("id", "in", (won | lost).ids)], groupby=["opportunity_status"], aggregates=["__count"]
+                [("id", "in", (won | lost).ids)],
+                groupby=["opportunity_status"],
+                aggregates=["__count"],
             )
         )
         self.assertEqual(groups, {STATUS_WON: 1, STATUS_LOST: 1})

@@ -16,11 +16,18 @@ class TestQueryBudget(DigirulesCase):
         )
 
     def _make_leads(self, count):
-        return self.env["crm.lead"].create([
-            {"name": f"Opportunité {i}", "type": "opportunity", "team_id": self.team.id,
-             "stage_id": self.stage_quoted.id, "partner_id": self.clients[i].id}
-            for i in range(count)
-        ])
+        return self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Opportunité {i}",
+                    "type": "opportunity",
+                    "team_id": self.team.id,
+                    "stage_id": self.stage_quoted.id,
+                    "partner_id": self.clients[i].id,
+                }
+                for i in range(count)
+            ]
+        )
 
     def _count_queries(self, leads, vals):
         self.env.flush_all()
@@ -35,18 +42,40 @@ class TestQueryBudget(DigirulesCase):
         self._count_queries(self._make_leads(2), vals)
         small_count = self._count_queries(self._make_leads(small), vals)
         large_count = self._count_queries(self._make_leads(large), vals)
-        self.assertEqual(small_count, large_count, f"{small} leads: {small_count}, {large} leads: {large_count}")
+        self.assertEqual(
+            small_count,
+            large_count,
+            f"{small} leads: {small_count}, {large} leads: {large_count}",
+        )
         return small_count
 
     def test_queries_without_matching_rule(self):
         for index in range(20):
             self.make_rule(
-                f"Jamais {index}", "stage", self.stage_new, [(ACTION_CLIENT_STATUS, self.status_customer)]
+                f"Jamais {index}",
+                "stage",
+                self.stage_new,
+                [(ACTION_CLIENT_STATUS, self.status_customer)],
             )
         self._assert_same_count({"stage_id": self.stage_agreement.id})
 
     def test_queries_with_cascade(self):
-        self.make_rule("Convention → Gagné", "stage", self.stage_agreement, [(ACTION_STATUS, STATUS_WON)])
-        self.make_rule("Gagné → Client", "status", STATUS_WON, [(ACTION_CLIENT_STATUS, self.status_customer)])
-        self.make_rule("Gagné → Finalisé", "stage", self.stage_won, [(ACTION_STAGE, self.stage_finalized)])
+        self.make_rule(
+            "Convention → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STATUS, STATUS_WON)],
+        )
+        self.make_rule(
+            "Gagné → Client",
+            "status",
+            STATUS_WON,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+        )
+        self.make_rule(
+            "Gagné → Finalisé",
+            "stage",
+            self.stage_won,
+            [(ACTION_STAGE, self.stage_finalized)],
+        )
         self._assert_same_count({"stage_id": self.stage_agreement.id})

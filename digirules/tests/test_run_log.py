@@ -1,5 +1,6 @@
-from odoo.addons.mail.tools.discuss import Store
 from odoo.tests import tagged
+
+from odoo.addons.mail.tools.discuss import Store
 
 from ..const import ACTION_CLIENT_STATUS, ACTION_STAGE, ACTION_STATUS, STATUS_WON
 from .common import DigirulesCase
@@ -11,7 +12,9 @@ class TestRunLog(DigirulesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["digirules"], ["fr_FR"], overwrite=True)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["digirules"], ["fr_FR"], overwrite=True
+        )
         cls.stage_won.with_context(lang="fr_FR").name = "Gagné"
         cls.stage_won.with_context(lang="en_US").name = "Won"
         cls.stage_finalized.with_context(lang="en_US").name = "Finalized"
@@ -27,8 +30,13 @@ class TestRunLog(DigirulesCase):
 
     def test_log_entry_records_application(self):
         rule = self.make_rule(
-            "Gagné → Finalisé + Client", "status", STATUS_WON,
-            [(ACTION_STAGE, self.stage_finalized), (ACTION_CLIENT_STATUS, self.status_customer)],
+            "Gagné → Finalisé + Client",
+            "status",
+            STATUS_WON,
+            [
+                (ACTION_STAGE, self.stage_finalized),
+                (ACTION_CLIENT_STATUS, self.status_customer),
+            ],
         )
         lead = self.make_lead(self.stage_quoted)
         lead.with_user(self.user_salesman).action_set_won()
@@ -45,11 +53,18 @@ class TestRunLog(DigirulesCase):
         self.assertEqual(run.line_ids[1].new_client_status_id, self.status_customer)
         self.assertEqual(lead.digirules_run_count, 1)
         self.assertEqual(rule.run_count, 1)
-        self.assertEqual(lead.action_view_digirules_runs()["domain"], [("lead_id", "=", lead.id)])
+        self.assertEqual(
+            lead.action_view_digirules_runs()["domain"], [("lead_id", "=", lead.id)]
+        )
         self.assertEqual(rule.action_view_runs()["domain"], [("rule_id", "=", rule.id)])
 
     def test_chatter_note_names_rule_and_cause(self):
-        rule = self.make_rule("Devis signé → Gagné", "stage", self.stage_agreement, [(ACTION_STAGE, self.stage_won)])
+        rule = self.make_rule(
+            "Devis signé → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STAGE, self.stage_won)],
+        )
         lead = self.make_lead(self.stage_quoted, user_id=self.user_english.id)
         lead.write({"stage_id": self.stage_agreement.id})
         run = self.runs_of(rule, lead)
@@ -60,9 +75,18 @@ class TestRunLog(DigirulesCase):
         )
 
     def test_texts_in_reader_language(self):
-        rule = self.make_rule("Devis signé → Gagné", "stage", self.stage_agreement, [(ACTION_STAGE, self.stage_won)])
-        lead_en = self.make_lead(self.stage_quoted, name="EN", user_id=self.user_english.id)
-        lead_fr = self.make_lead(self.stage_quoted, name="FR", user_id=self.user_french.id)
+        rule = self.make_rule(
+            "Devis signé → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STAGE, self.stage_won)],
+        )
+        lead_en = self.make_lead(
+            self.stage_quoted, name="EN", user_id=self.user_english.id
+        )
+        lead_fr = self.make_lead(
+            self.stage_quoted, name="FR", user_id=self.user_french.id
+        )
         lead_en.with_user(self.user_english).with_context(lang="en_US").write(
             {"stage_id": self.stage_agreement.id}
         )
@@ -81,11 +105,21 @@ class TestRunLog(DigirulesCase):
                 run.with_context(lang="en_US").summary,
                 "Moved to Won by rule “Devis signé → Gagné” (entered Convention signée)",
             )
-            self.assertIn("Déplacée vers Gagné", self._chatter_body(run.message_id, self.user_french))
-            self.assertIn("Moved to Won", self._chatter_body(run.message_id, self.user_english))
+            self.assertIn(
+                "Déplacée vers Gagné",
+                self._chatter_body(run.message_id, self.user_french),
+            )
+            self.assertIn(
+                "Moved to Won", self._chatter_body(run.message_id, self.user_english)
+            )
 
     def test_unchanged_run_explained(self):
-        rule = self.make_rule("Convention → Gagné", "stage", self.stage_agreement, [(ACTION_STATUS, STATUS_WON)])
+        rule = self.make_rule(
+            "Convention → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STATUS, STATUS_WON)],
+        )
         self.stage_agreement.is_won = True
         lead = self.make_lead(self.stage_quoted)
         lead.write({"stage_id": self.stage_agreement.id})
