@@ -86,6 +86,25 @@ class TestPipelineRules(DigirulesCase):
             self.assertEqual(len(run), 1, lead.name)
             self.assertEqual(run.state, "unchanged")
 
+    def test_import_fires_rules(self):
+        rule = self.make_rule(
+            "Convention → Client",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+        )
+        leads = self.make_lead(self.stage_quoted, name="A") | self.make_lead(
+            self.stage_quoted, name="B"
+        )
+        result = self.env["crm.lead"].load(
+            [".id", "stage_id/.id"],
+            [[str(lead.id), str(self.stage_agreement.id)] for lead in leads],
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        self.assertEqual(leads.stage_id, self.stage_agreement)
+        self.assertEqual(len(self.runs_of(rule)), 2)
+        self.assertEqual(self.client.client_status_id, self.status_customer)
+
     def test_renamed_column_changes_nothing(self):
         column = self.stage_finalized
         column.name = "Gagné – Formation"
