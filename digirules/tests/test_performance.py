@@ -4,7 +4,7 @@ from ..const import ACTION_CLIENT_STATUS, ACTION_STAGE, ACTION_STATUS, STATUS_WO
 from .common import DigirulesCase
 
 
-@tagged("post_install", "-at_install", "digirules_perf")
+@tagged("post_install", "-at_install", "digirules_perf", "is_query_count")
 class TestQueryBudget(DigirulesCase):
     """Rules applied to N opportunities cost the same number of queries."""
 
@@ -30,24 +30,32 @@ class TestQueryBudget(DigirulesCase):
         )
 
     def _count_queries(self, leads, vals):
+        # Chatter tracking (one message per opportunity, posted at commit) is
+        # Odoo's own cost of any stage change, with or without rules: leave it out.
+        leads = leads.with_context(tracking_disable=True)
         self.env.flush_all()
+        self.env.cr.flush()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        leads.write(vals)
+        leads.write(dict(vals))
         self.env.flush_all()
+        self.env.cr.flush()
         return self.env.cr.sql_log_count - before
 
-    def _assert_same_count(self, vals, small=5, large=50):
+    def _assert_budget(self, vals, budget, small=5, large=50):
+        """Check that writing ``vals`` costs ``budget`` queries for any number of leads."""
         # warm-up: the first write fills caches (views, xmlids, field data)
         self._count_queries(self._make_leads(2), vals)
-        small_count = self._count_queries(self._make_leads(small), vals)
-        large_count = self._count_queries(self._make_leads(large), vals)
-        self.assertEqual(
-            small_count,
-            large_count,
-            f"{small} leads: {small_count}, {large} leads: {large_count}",
-        )
-        return small_count
+        counts = {}
+        for size in (small, large):
+            leads = self._make_leads(size).with_context(tracking_disable=True)
+            self.env.flush_all()
+            self.env.cr.flush()
+            self.env.invalidate_all()
+            with self.assertQueryCount(budget):
+                leads.write(dict(vals))
+            counts[size] = self._count_queries(self._make_leads(size), vals)
+        self.assertEqual(counts[small], counts[large], f"queries per size: {counts}")
 
     def test_queries_without_matching_rule(self):
         for index in range(20):
@@ -57,7 +65,8 @@ class TestQueryBudget(DigirulesCase):
                 self.stage_new,
                 [(ACTION_CLIENT_STATUS, self.status_customer)],
             )
-        self._assert_same_count({"stage_id": self.stage_agreement.id})
+        # 10 queries measured on Odoo 18.0 with crm, sale_crm, account, portal
+        self._assert_budget({"stage_id": self.stage_agreement.id}, 10)
 
     def test_queries_with_cascade(self):
         self.make_rule(
@@ -78,4 +87,5 @@ class TestQueryBudget(DigirulesCase):
             self.stage_won,
             [(ACTION_STAGE, self.stage_finalized)],
         )
-        self._assert_same_count({"stage_id": self.stage_agreement.id})
+        # 77 queries measured on Odoo 18.0 with crm, sale_crm, account, portal
+        self._assert_budget({"stage_id": self.stage_agreement.id}, 77)
