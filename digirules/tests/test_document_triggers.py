@@ -161,6 +161,41 @@ class TestInvoicePaid(DigirulesAccountCase):
         self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
         self.assertEqual(len(self.runs_of(rule_in_payment, self.lead)), 1)
 
+    @enterprise_in_payment
+    def test_payment_without_outstanding_account_waits_for_bank(self):
+        rule = self.make_paid_rule(invoice_paid_state="paid")
+        invoice = self.make_invoice_from_order(self.lead, 1200)
+        method_line = self.inbound_payment_method_line
+        method_line.payment_account_id = False
+        payment = self.pay(invoice, payment_method_line_id=method_line.id)
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.assertFalse(payment.move_id)
+        self.assertEqual(invoice.payment_state, "in_payment")
+        self.assertFalse(self.runs_of(rule))
+
+        statement_line = self.env["account.bank.statement.line"].create(
+            {
+                "payment_ref": invoice.name,
+                "journal_id": payment.journal_id.id,
+                "amount": 1200,
+                "date": fields.Date.today(),
+                "partner_id": self.client.id,
+            }
+        )
+        _liquidity, suspense, _other = statement_line.with_context(
+            skip_account_move_synchronization=True
+        )._seek_for_lines()
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        suspense.account_id = receivable.account_id
+        (suspense | receivable).reconcile()
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
+
     def _match_with_bank(self, payment):
         statement_line = self.env["account.bank.statement.line"].create(
             {
