@@ -206,6 +206,7 @@ tours.add("digirules_opportunity_won", {
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Gagné')",
         },
         {
+            // test_tours.py names every rule that sets Won "... → Gagné"
             content: "the chatter shows the note of the rule",
             trigger: ".o-mail-Message-body:contains('→ Gagné')",
         },
