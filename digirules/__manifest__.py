@@ -36,6 +36,14 @@
         "demo/digirules_agreement_demo.xml",
         "demo/digirules_rule_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "digirules/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "digirules/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

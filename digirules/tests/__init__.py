@@ -6,3 +6,5 @@ from . import test_performance
 from . import test_document_triggers
 from . import test_portal_signature
 from . import test_agreement
+from . import test_tours
+from . import test_lead_views
