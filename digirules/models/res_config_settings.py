@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -8,6 +8,8 @@ class ResConfigSettings(models.TransientModel):
         string="Active Automation Rules", compute="_compute_digirules_rule_count"
     )
 
+    # without a dependency, the settings form keeps the value it started with
+    @api.depends("company_id")
     def _compute_digirules_rule_count(self):
         count = self.env["digirules.rule"].search_count(
             [("company_id", "=", self.env.company.id)]
