@@ -151,8 +151,7 @@ def _render(results, elapsed, project_dir, plot_name):
     )
     add(
         f"- Repetitions of each timed figure: {args.repeats}, and {args.large_repeats} at "
-        f"N = 10,000 and above; the base_automation variant {args.automation_repeats}. "
-        "Fewer repetitions at large N keep the run under about 25 minutes on 2 cores"
+        f"N = 10,000 and above; the base_automation variant {args.automation_repeats}"
     )
     large_sizes = [size for size in args.sizes if size >= 10000]
     if large_sizes:
@@ -341,7 +340,7 @@ def _render_method(add):
     add(
         "`make bench` installs digirules and base_automation without demo data into a "
         "new database `bench_<pid>`, which it drops at the end. bench/run.py opens an "
-        "Odoo registry as superuser and builds the data set once, committed: six "
+        "Odoo registry as superuser and builds the data set once, then commits it. It has six "
         "columns (Nouveau, Négociation, Devis envoyé, Convention signée, Gagné and "
         "Finalisé, the last two won; Odoo's own columns are archived), a sales team, "
         "a salesperson, and opportunities in Devis envoyé, each with a client company "
@@ -350,7 +349,7 @@ def _render_method(add):
     )
     add("")
     add(
-        "Each run happens in a savepoint that is rolled back afterwards: the variant "
+        "Each run happens in a savepoint that is rolled back afterwards. The variant "
         "creates its rules or automations, the record cache is emptied, then the clock "
         "(`time.perf_counter`) covers the operation, `env.flush_all()` and "
         "`env.cr.flush()`, which runs the precommit hooks such as chatter tracking. "
