@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: help demo test test-odoo lint venv pg-stop screenshots
+.PHONY: help demo test test-odoo lint bench screenshots venv pg-stop
 
 help:
 	@echo "make demo     create or upgrade the French demo database and serve it on 127.0.0.1:8069 (DEMO_PORT changes the port)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-odoo run Odoo's crm, sale_crm, sale and payment tests with digirules installed"
 	@echo "make lint     run ruff and pylint-odoo on digirules/"
 	@echo "make screenshots  refresh docs/screenshots/ from the running demo server (DEMO_PORT)"
+	@echo "make bench    measure the rule engine in a new database and regenerate docs/benchmarks.md (long: docs/benchmarks.md gives the last duration)"
 	@echo "make venv     create or update the Python environment in .venv"
 	@echo "make pg-stop  stop the project-local PostgreSQL cluster if one is running"
 
@@ -29,6 +30,9 @@ lint:
 
 screenshots:
 	@bash scripts/screenshots.sh
+
+bench:
+	@bash scripts/bench.sh
 
 venv:
 	@bash -c 'set -euo pipefail; source scripts/common.sh; check_odoo_src "make venv"; ensure_venv'
