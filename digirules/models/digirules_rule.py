@@ -283,7 +283,10 @@ class DigirulesRule(models.Model):
         for rule in self.filtered("active"):
             cycle = find_cycle(edges, start=rule.id)
             if cycle:
-                names = " → ".join(self._quote(name) for name in self.browse(cycle).sudo().mapped("name"))
+                names = " → ".join(
+                    self._quote(name)
+                    for name in self.browse(cycle).sudo().mapped("name")
+                )
                 raise ValidationError(
                     self.env._(
                         "These rules feed each other in a loop: %(rules)s. Each rule would run "
