@@ -42,9 +42,10 @@ class DigirulesRule(models.Model):
 
     The rule engine (``digirules.engine``) finds the rules of an event with
     ``_get_rules_for``, narrows the opportunities with ``_filter_leads`` and
-    runs ``_apply``. Addons adding a trigger extend ``TRIGGER_SELECTION``
-    through ``selection_add``, fire it with ``digirules.engine._fire`` and, if
-    the trigger has a parameter, override ``_matches_event``.
+    ``_filter_leads_for_event``, and runs the actions in ``_apply_rule``.
+    Addons adding a trigger extend the ``trigger`` field with
+    ``selection_add``, fire it with ``digirules.engine._fire_documents`` (or
+    ``_fire``) and, if the trigger has a parameter, override ``_matches_event``.
     """
 
     _name = "digirules.rule"
