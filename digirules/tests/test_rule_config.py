@@ -40,7 +40,9 @@ class TestRuleConfig(DigirulesCase):
         rule_b = self.make_rule(
             "B", "status", STATUS_WON, [(ACTION_STAGE, self.stage_finalized)]
         )
-        with self.assertRaisesMessage(ValidationError, "A → B → A|B → A → B"):
+        with self.assertRaisesMessage(
+            ValidationError, "“A” → “B” → “A”|“B” → “A” → “B”"
+        ):
             rule_b.action_ids.stage_id = self.stage_won
 
     def test_archived_rule_closes_no_loop(self):
