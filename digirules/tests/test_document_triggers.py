@@ -113,23 +113,9 @@ class TestInvoicePaid(DigirulesAccountCase):
     def test_bank_statement_matched_with_invoice(self):
         rule = self.make_paid_rule()
         invoice = self.make_invoice_from_order(self.lead, 1200)
-        statement_line = self.env["account.bank.statement.line"].create(
-            {
-                "payment_ref": invoice.name,
-                "journal_id": self.company_data["default_journal_bank"].id,
-                "amount": 1200,
-                "date": fields.Date.today(),
-                "partner_id": self.client.id,
-            }
+        self._match_invoice_with_bank(
+            invoice, self.company_data["default_journal_bank"]
         )
-        _liquidity, suspense, _other = statement_line.with_context(
-            skip_account_move_synchronization=True
-        )._seek_for_lines()
-        receivable = invoice.line_ids.filtered(
-            lambda l: l.account_type == "asset_receivable"
-        )
-        suspense.account_id = receivable.account_id
-        (suspense | receivable).reconcile()
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
 
@@ -174,11 +160,19 @@ class TestInvoicePaid(DigirulesAccountCase):
         self.assertEqual(invoice.payment_state, "in_payment")
         self.assertFalse(self.runs_of(rule))
 
+        self._match_invoice_with_bank(invoice, payment.journal_id)
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
+
+    def _match_invoice_with_bank(self, invoice, journal):
+        """Match a bank statement line straight with the invoice, as a bank reconciliation does."""
         statement_line = self.env["account.bank.statement.line"].create(
             {
                 "payment_ref": invoice.name,
-                "journal_id": payment.journal_id.id,
-                "amount": 1200,
+                "journal_id": journal.id,
+                "amount": invoice.amount_residual,
                 "date": fields.Date.today(),
                 "partner_id": self.client.id,
             }
@@ -191,10 +185,6 @@ class TestInvoicePaid(DigirulesAccountCase):
         )
         suspense.account_id = receivable.account_id
         (suspense | receivable).reconcile()
-        self.env.flush_all()
-        self.env.cr.flush()
-        self.assertEqual(invoice.payment_state, "paid")
-        self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
 
     def _match_with_bank(self, payment):
         statement_line = self.env["account.bank.statement.line"].create(
