@@ -1,8 +1,8 @@
 """Selection keys and limits shared by the digirules models and tests."""
 
 # Opportunity status (crm.lead.opportunity_status). Odoo 18.0 community has no
-# such field: won and lost are derived from the stage's "is won" flag and from
-# ``active``; "finalized" is a digirules notion (won, and the work is complete).
+# such field, so won and lost are derived from the stage's "is won" flag and
+# from ``active``. "Finalized" is a digirules notion: won, and the work is done.
 STATUS_UNDECIDED = "undecided"
 STATUS_WON = "won"
 STATUS_LOST = "lost"

@@ -15,7 +15,7 @@ def try_in_savepoint(env, operation, *args):
     Odoo's default (flushing) savepoint runs the precommit hooks, which would
     post the chatter tracking of every opportunity once per action instead of
     once at commit. This one writes the pending ORM changes first, and on
-    failure rolls back and drops the cache that still holds the undone values.
+    failure rolls back and drops the cache that still contains the undone values.
     Concurrency errors are raised, so that Odoo retries the whole request.
     """
     env.flush_all()

@@ -33,9 +33,9 @@ class AccountMove(models.Model):
         return res
 
     def _compute_field_value(self, field):
-        # Odoo 18.0 calls _invoice_paid_hook from reconciliations that touch the
-        # invoice only; "in payment" becoming "paid" when the bank statement is
-        # matched with the payment is a mere recompute, caught here.
+        # Odoo 18.0 calls _invoice_paid_hook only from reconciliations that touch
+        # the invoice. When the bank statement is matched with the payment,
+        # "in payment" becomes "paid" by a recompute alone, which is caught here.
         if field.name != "payment_state":
             return super()._compute_field_value(field)
         invoices = self.filtered(

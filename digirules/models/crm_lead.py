@@ -258,7 +258,7 @@ class CrmLead(models.Model):
         """Fire the rules when the outermost opportunity operation ends.
 
         Nested operations only record the values the opportunities started
-        from (see ``lead_frame``); the outermost one compares them with the
+        from (see ``lead_frame``). The outermost one compares them with the
         final values and hands the transitions to the rule engine.
         """
         frame = get_frame(self.env.cr)
@@ -324,8 +324,8 @@ class CrmLead(models.Model):
     def _digirules_set_won(self):
         """Mark the opportunities won the way ``action_set_won`` does.
 
-        Odoo 18.0 searches the won columns once per opportunity; this looks
-        them up once per sales team, so that a rule marking hundreds of
+        Odoo 18.0 searches the won columns once per opportunity. This method
+        looks them up once per sales team, so that a rule marking hundreds of
         opportunities won costs the same number of queries as one.
         """
         with self._digirules_operation():

@@ -372,7 +372,7 @@ class DigirulesAgreement(models.Model):
         }
 
     def action_preview(self):
-        """Open the portal page of the agreement, as the customer sees it."""
+        """Open the portal page of the agreement as the customer views it."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_url",

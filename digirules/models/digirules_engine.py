@@ -60,9 +60,10 @@ class DigirulesEngine(models.AbstractModel):
 
     Entry point for document triggers::
 
-        self.env["digirules.engine"]._fire(
-            "quotation_signed", order.opportunity_id,
-            source=order, event_key=f"sale.order,{order.id},signed",
+        self.env["digirules.engine"]._fire_documents(
+            "quotation_signed", orders,
+            get_leads=lambda order: order.opportunity_id,
+            event_name="signed",
         )
     """
 
@@ -73,7 +74,9 @@ class DigirulesEngine(models.AbstractModel):
     def _fire(self, trigger, leads, value=None, source=None, event_key=None):
         """Apply the rules of ``trigger`` to ``leads`` and cascade.
 
-        Never raises because of a rule: failures are logged on the run.
+        A failing action or condition is logged, not raised. Concurrency
+        errors are raised, so that Odoo retries the request. Unlike
+        ``_fire_documents``, nothing else is caught.
 
         :param leads: crm.lead records concerned
         :param value: trigger parameter, compared by ``digirules.rule._matches_event``
@@ -239,7 +242,7 @@ class DigirulesEngine(models.AbstractModel):
 
     def _get_pending_leads(self, rule, event, applied):
         """Return the opportunities of ``event`` that ``rule`` has yet to process."""
-        # sudo: rules act on every opportunity of their company, whoever fired them
+        # sudo: rules act on every opportunity of their company, whichever user fired them
         leads = (
             self.env["crm.lead"]
             .sudo()

@@ -399,7 +399,7 @@ class DigirulesRule(models.Model):
         paid_states = (
             PAID_STATES if self.invoice_paid_state == "in_payment" else ("paid",)
         )
-        # sudo: whoever registered the payment, every invoice and order counts
+        # sudo: every invoice and order counts, whichever user registered the payment
         unpaid = (
             self.env["account.move"]
             .sudo()
@@ -481,7 +481,7 @@ class DigirulesRule(models.Model):
             domain = [("action_ids.client_status_id", "in", client_statuses.ids)]
         else:
             return
-        # sudo: the note tells rule owners about a change made elsewhere
+        # sudo: the note informs rule owners of a change made elsewhere
         rules = self.sudo().with_context(active_test=False).search(domain)
         for rule in rules.filtered("is_flagged"):
             rule.message_post(body=rule.warning_message, subtype_xmlid="mail.mt_note")

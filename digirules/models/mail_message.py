@@ -7,8 +7,8 @@ class MailMessage(models.Model):
     def _to_store(self, store, /, **kwargs):
         """Show digirules notes in the language of the reader.
 
-        The body stored with the note is in the salesperson's language; the
-        sentence is rebuilt from the run log for whoever opens the chatter.
+        The body stored with the note is in the salesperson's language, so the
+        sentence is rebuilt from the run log for each reader of the chatter.
         """
         super()._to_store(store, **kwargs)
         notes = self.filtered(
