@@ -1,7 +1,7 @@
 {
     "name": "digirules",
     "summary": "Move opportunities through the CRM pipeline with configurable rules",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "digirules",

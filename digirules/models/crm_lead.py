@@ -283,43 +283,63 @@ class CrmLead(models.Model):
                 snapshots[lead.id] = (lead.stage_id.id, lead.opportunity_status)
 
     def _digirules_pop_events(
-        self, frame, depth, parent_event=None, parent_rule_id=False
+        self, frame, depth, parent_events=None, parent_rule_id=False
     ):
         """Turn the recorded starting values into stage and status events.
 
         :param int depth: cascade depth of the events built here
-        :param parent_event: event whose rule caused these changes; its source
-            document is carried over to the new events
+        :param dict parent_events: {lead id: event whose rule changed the
+            opportunity}; its source document is carried over to the new events
         :param int parent_rule_id: rule whose actions made the changes
-        :return: list of ``digirules.engine`` events
+        :return: list of ``digirules.engine`` events, one per trigger value
+            and source document
         """
         snapshots = frame.take_snapshots()
         if not snapshots:
             return []
+        parent_events = parent_events or {}
         leads = self.with_context(active_test=False).browse(list(snapshots)).exists()
         entered = defaultdict(list)
         became = defaultdict(list)
         for lead in leads:
             old_stage_id, old_status = snapshots[lead.id]
+            parent = parent_events.get(lead.id)
+            source = parent.source if parent else None
             if lead.stage_id and lead.stage_id.id != old_stage_id:
-                entered[lead.stage_id.id].append(lead.id)
+                entered[lead.stage_id.id, source].append(lead.id)
             if lead.opportunity_status != old_status:
-                became[lead.opportunity_status].append(lead.id)
+                became[lead.opportunity_status, source].append(lead.id)
 
         engine = self.env["digirules.engine"]
         events = [
             engine._make_event(
-                TRIGGER_STAGE, lead_ids, stage_id, depth, parent_event, parent_rule_id
+                TRIGGER_STAGE, lead_ids, stage_id, depth, source, parent_rule_id
             )
-            for stage_id, lead_ids in entered.items()
+            for (stage_id, source), lead_ids in entered.items()
         ]
         events += [
             engine._make_event(
-                TRIGGER_STATUS, lead_ids, status, depth, parent_event, parent_rule_id
+                TRIGGER_STATUS, lead_ids, status, depth, source, parent_rule_id
             )
-            for status, lead_ids in became.items()
+            for (status, source), lead_ids in became.items()
         ]
         return events
+
+    def _digirules_leave_status_to_note(self, old_statuses):
+        """Let the rule's chatter note alone tell the status change of ``self``.
+
+        Odoo's tracking would log a second message per opportunity for the
+        same change, at commit and one record at a time. The tracked status is
+        dropped only where it still holds the value the rule started from, so
+        that a change made earlier in the same transaction stays tracked.
+
+        :param dict old_statuses: {lead id: status before the rule's action}
+        """
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}") or {}
+        for lead in self:
+            initial = pending.get(lead.id)
+            if initial and initial.get("opportunity_status") == old_statuses[lead.id]:
+                del initial["opportunity_status"]
 
     def _digirules_set_won(self):
         """Mark the opportunities won the way ``action_set_won`` does.

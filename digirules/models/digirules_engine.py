@@ -158,7 +158,8 @@ class DigirulesEngine(models.AbstractModel):
                             "lead_id": lead.id,
                             "company_id": company.id,
                             "trigger": trigger,
-                            "source_ref": f"{document._name},{document.id}",
+                            "source_model": document._name,
+                            "source_id": document.id,
                             "state": "skipped",
                             "reason": reason,
                         }
@@ -169,10 +170,9 @@ class DigirulesEngine(models.AbstractModel):
 
     @api.model
     def _make_event(
-        self, trigger, lead_ids, value, depth, parent_event=None, parent_rule_id=False
+        self, trigger, lead_ids, value, depth, source=None, parent_rule_id=False
     ):
         """Return an event caused by a change of the opportunities themselves."""
-        source = parent_event.source if parent_event else None
         return DigirulesEvent(
             trigger, lead_ids, value, depth, source, None, parent_rule_id
         )
@@ -194,6 +194,7 @@ class DigirulesEngine(models.AbstractModel):
         frame.depth += 1
         frame.queue = list(events)
         applied = set()
+        runs = []
         try:
             while frame.queue:
                 depth = min(event.depth for event in frame.queue)
@@ -206,26 +207,33 @@ class DigirulesEngine(models.AbstractModel):
                         level,
                     )
                     continue
-                self._process_level(frame, level, applied)
+                self._process_level(frame, level, applied, runs)
+            self._post_notes(runs)
         finally:
             frame.take_snapshots()
             frame.queue = []
             frame.running = False
             frame.depth -= 1
 
-    def _process_level(self, frame, events, applied):
+    def _process_level(self, frame, events, applied, runs):
+        """Run each rule once on all the events of one level that match it.
+
+        A batch of documents (a payment of 500 invoices) makes one event per
+        document; handling them rule by rule keeps the queries per rule the
+        same whatever the number of documents.
+        """
         rules = self.env["digirules.rule"]._get_rules_for(
             {event.trigger for event in events}
         )
         for rule in rules:
-            for event in events:
-                if rule._matches_event(event):
-                    self._run_rule_on_event(frame, rule, event, applied)
+            matching = [event for event in events if rule._matches_event(event)]
+            if matching:
+                self._run_rule_on_events(frame, rule, matching, applied, runs)
 
-    def _run_rule_on_event(self, frame, rule, event, applied):
+    def _run_rule_on_events(self, frame, rule, events, applied, runs):
         try:
-            leads = self._get_pending_leads(rule, event, applied)
-            leads = rule._filter_leads_for_event(rule._filter_leads(leads), event)
+            leads, event_by_lead = self._get_pending_leads(rule, events, applied)
+            leads = rule._filter_leads_for_trigger(rule._filter_leads(leads))
         except Exception:
             # a broken condition must not block the change that fired the rule
             _logger.exception(
@@ -235,53 +243,75 @@ class DigirulesEngine(models.AbstractModel):
         if not leads:
             return
         applied.update((rule.id, lead_id) for lead_id in leads.ids)
-        self._apply_rule(rule, leads, event)
+        runs.append(self._apply_rule(rule, leads, event_by_lead))
         frame.queue += leads._digirules_pop_events(
-            frame, event.depth + 1, parent_event=event, parent_rule_id=rule.id
+            frame,
+            events[0].depth + 1,
+            parent_events=event_by_lead,
+            parent_rule_id=rule.id,
         )
 
-    def _get_pending_leads(self, rule, event, applied):
-        """Return the opportunities of ``event`` that ``rule`` has yet to process."""
+    def _get_pending_leads(self, rule, events, applied):
+        """Return the opportunities of ``events`` that ``rule`` has yet to process.
+
+        :return: (crm.lead records, {lead id: event}); an opportunity named by
+            several events goes with the first one the rule has not applied to
+        """
+        candidates = [
+            (lead_id, event)
+            for event in events
+            for lead_id in event.lead_ids
+            if (rule.id, lead_id) not in applied
+        ]
+        done = set()
+        event_keys = {event.event_key for event in events if event.event_key}
+        if event_keys and candidates:
+            runs = (
+                self.env["digirules.run"]
+                .sudo()
+                .search_fetch(
+                    [
+                        ("rule_id", "=", rule.id),
+                        ("lead_id", "in", list({lead_id for lead_id, _ in candidates})),
+                        ("event_key", "in", list(event_keys)),
+                    ],
+                    ["lead_id", "event_key"],
+                )
+            )
+            done = {(run.lead_id.id, run.event_key) for run in runs}
+        event_by_lead = {}
+        for lead_id, event in candidates:
+            if event.event_key and (lead_id, event.event_key) in done:
+                continue
+            event_by_lead.setdefault(lead_id, event)
         # sudo: rules act on every opportunity of their company, whichever user fired them
         leads = (
             self.env["crm.lead"]
             .sudo()
             .with_company(rule.company_id)
             .with_context(active_test=False)
-            .browse(
-                [
-                    lead_id
-                    for lead_id in event.lead_ids
-                    if (rule.id, lead_id) not in applied
-                ]
-            )
+            .browse(list(event_by_lead))
             .exists()
         )
-        # a later rule of the same level may have moved the opportunity on
-        match event.trigger:
-            case "stage":
-                leads = leads.filtered(lambda lead: lead.stage_id.id == event.value)
-            case "status":
-                leads = leads.filtered(
-                    lambda lead: lead.opportunity_status == event.value
-                )
-        if event.event_key and leads:
-            done = (
-                self.env["digirules.run"]
-                .sudo()
-                .search(
-                    [
-                        ("rule_id", "=", rule.id),
-                        ("lead_id", "in", leads.ids),
-                        ("event_key", "=", event.event_key),
-                    ]
-                )
-            )
-            leads -= done.lead_id
-        return leads
 
-    def _apply_rule(self, rule, leads, event):
-        """Run the actions of ``rule`` on ``leads`` in order, then log them."""
+        def still_applies(lead):
+            # a later rule of the same level may have moved the opportunity on
+            event = event_by_lead[lead.id]
+            match event.trigger:
+                case "stage":
+                    return lead.stage_id.id == event.value
+                case "status":
+                    return lead.opportunity_status == event.value
+            return True
+
+        return leads.filtered(still_applies), event_by_lead
+
+    def _apply_rule(self, rule, leads, event_by_lead):
+        """Run the actions of ``rule`` on ``leads`` in order, then log them.
+
+        :param dict event_by_lead: {lead id: event that fired the rule on it}
+        :return: the runs logged (``digirules.run``, sudo; empty if the log failed)
+        """
         _logger.debug(
             "digirules: rule %s (%s) on crm.lead %s", rule.id, rule.name, leads.ids
         )
@@ -289,14 +319,14 @@ class DigirulesEngine(models.AbstractModel):
         for action in rule.action_ids:
             for lead_id, line_vals in action._execute(leads).items():
                 results[lead_id].append(line_vals)
+        Run = self.env["digirules.run"].sudo()
+        logged = []
         # the actions stand; a log that cannot be written must not undo them
         error = try_in_savepoint(
             self.env,
-            self.env["digirules.run"]._log_applications,
-            rule,
-            leads,
-            event,
-            results,
+            lambda: logged.append(
+                Run._log_applications(rule, leads, event_by_lead, results)
+            ),
         )
         if error is not None:
             _logger.error(
@@ -304,4 +334,19 @@ class DigirulesEngine(models.AbstractModel):
                 rule.id,
                 leads.ids,
                 error,
+            )
+        return logged[0] if logged else Run
+
+    def _post_notes(self, runs):
+        """Post the chatter notes of a finished cascade; a failure is only logged.
+
+        :param list runs: ``digirules.run`` records of the cascade
+        """
+        runs = self.env["digirules.run"].sudo().union(*runs)
+        if not runs:
+            return
+        error = try_in_savepoint(self.env, runs._post_notes)
+        if error is not None:
+            _logger.error(
+                "digirules: could not post the notes of runs %s: %s", runs.ids, error
             )

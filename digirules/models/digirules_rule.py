@@ -42,7 +42,7 @@ class DigirulesRule(models.Model):
 
     The rule engine (``digirules.engine``) finds the rules of an event with
     ``_get_rules_for``, narrows the opportunities with ``_filter_leads`` and
-    ``_filter_leads_for_event``, and runs the actions in ``_apply_rule``.
+    ``_filter_leads_for_trigger``, and runs the actions in ``_apply_rule``.
     Addons adding a trigger extend the ``trigger`` field with
     ``selection_add``, fire it with ``digirules.engine._fire_documents`` (or
     ``_fire``) and, if the trigger has a parameter, override ``_matches_event``.
@@ -387,8 +387,12 @@ class DigirulesRule(models.Model):
                 return event.value == "paid" or self.invoice_paid_state == "in_payment"
         return True
 
-    def _filter_leads_for_event(self, leads, event):
-        """Return the opportunities of ``leads`` on which the event completes the trigger."""
+    def _filter_leads_for_trigger(self, leads):
+        """Return the opportunities of ``leads`` on which the trigger is complete.
+
+        Only "all invoices paid" asks more than the event itself: no unpaid
+        invoice and nothing left to invoice.
+        """
         self.ensure_one()
         if (
             self.trigger != TRIGGER_INVOICE_PAID

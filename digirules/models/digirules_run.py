@@ -1,8 +1,11 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from ..const import (
+    ACTION_STATUS,
     RESULT_DONE,
     RESULT_FAILED,
     RESULT_SKIPPED,
@@ -66,9 +69,16 @@ class DigirulesRun(models.Model):
     trigger_status = fields.Selection(
         selection=STATUS_SELECTION, string="Trigger Status"
     )
+    # model and id rather than a stored Reference: the ORM checks that a
+    # Reference names an existing record, one query per run written
+    source_model = fields.Char(string="Source Model")
+    source_id = fields.Many2oneReference(
+        string="Source Id", model_field="source_model", index="btree_not_null"
+    )
     source_ref = fields.Reference(
         selection="_selection_source_model",
         string="Source Document",
+        compute="_compute_source_ref",
         help="Document whose change fired the rule.",
     )
     event_key = fields.Char(
@@ -111,11 +121,35 @@ class DigirulesRun(models.Model):
 
     @api.model
     def _selection_source_model(self):
-        return [
-            (model, self.env["ir.model"]._get(model).name)
+        # called for every run written and read: the ORM checks each value
+        return list(self._get_source_model_selection(self.env.lang))
+
+    @tools.ormcache("lang")
+    def _get_source_model_selection(self, lang):
+        # sudo: model names are shown to every reader of the log
+        models = self.env["ir.model"].sudo().with_context(lang=lang)
+        return tuple(
+            (model, models._get(model).name)
             for model in self._get_source_models()
             if model in self.env
-        ]
+        )
+
+    @api.depends("source_model", "source_id")
+    def _compute_source_ref(self):
+        ids_by_model = defaultdict(set)
+        for run in self:
+            if run.source_model in self.env and run.source_id:
+                ids_by_model[run.source_model].add(run.source_id)
+        # sudo: a deleted document leaves the reference empty, whoever reads it
+        existing = {
+            model: set(self.env[model].sudo().browse(ids).exists().ids)
+            for model, ids in ids_by_model.items()
+        }
+        for run in self:
+            if run.source_id in existing.get(run.source_model, ()):
+                run.source_ref = self.env[run.source_model].browse(run.source_id)
+            else:
+                run.source_ref = False
 
     @api.model
     def _get_source_models(self):
@@ -129,7 +163,8 @@ class DigirulesRun(models.Model):
         "trigger_stage_id",
         "trigger_status",
         "reason",
-        "source_ref",
+        "source_model",
+        "source_id",
     )
     @api.depends_context("lang")
     def _compute_summary(self):
@@ -196,9 +231,13 @@ class DigirulesRun(models.Model):
         return Markup("<p>%s</p>") % self._render_note()
 
     @api.model
-    def _log_applications(self, rule, leads, event, results):
-        """Record the application of ``rule`` to ``leads`` and tell the team.
+    def _log_applications(self, rule, leads, event_by_lead, results):
+        """Record the application of ``rule`` to ``leads``.
 
+        The chatter notes are posted once the whole cascade is over, see
+        ``_post_notes``.
+
+        :param dict event_by_lead: {lead id: event that fired the rule on it}
         :param dict results: {lead id: [line values, one per action]}
         :return: the runs created (sudo)
         """
@@ -206,11 +245,12 @@ class DigirulesRun(models.Model):
         # change fired the rule (an accountant, a portal customer)
         runs = self.sudo().create(
             [
-                self._prepare_run_vals(rule, lead, event, results[lead.id])
+                self._prepare_run_vals(
+                    rule, lead, event_by_lead[lead.id], results[lead.id]
+                )
                 for lead in leads
             ]
         )
-        runs._post_notes()
         runs.filtered(
             lambda run: run.state == RESULT_FAILED
         )._schedule_failure_activities()
@@ -237,7 +277,8 @@ class DigirulesRun(models.Model):
             if event.trigger == TRIGGER_STAGE
             else False,
             "trigger_status": event.value if event.trigger == TRIGGER_STATUS else False,
-            "source_ref": event.source and "{},{}".format(*event.source),
+            "source_model": event.source[0] if event.source else False,
+            "source_id": event.source[1] if event.source else False,
             "event_key": event.event_key,
             "parent_rule_id": event.parent_rule_id,
             "depth": event.depth,
@@ -246,23 +287,49 @@ class DigirulesRun(models.Model):
         }
 
     def _post_notes(self):
-        """Post one chatter note per opportunity whose rule changed something.
+        """Post one chatter note per opportunity for the runs of one cascade.
 
-        The stored body is written in the language of the salesperson; the
-        chatter shows each reader the note in their own language (see
-        ``mail.message._to_store``).
+        An opportunity moved on by several rules gets one note that lists
+        them in the order they ran. The stored body is written in the language
+        of the salesperson; the chatter shows each reader the note in their
+        own language (see ``mail.message._to_store``).
         """
-        runs = self.filtered(lambda run: run.state in (RESULT_DONE, RESULT_FAILED))
-        bodies = {}
+        runs = self.filtered(
+            lambda run: run.lead_id and run.state in (RESULT_DONE, RESULT_FAILED)
+        ).sorted("id")
+        runs_by_lead = defaultdict(lambda: self.browse())
         for run in runs:
-            lang = run.lead_id.user_id.lang or self.env.lang
-            bodies[run.lead_id.id] = run.with_context(lang=lang)._render_note_html()
-        if not bodies:
+            runs_by_lead[run.lead_id.id] |= run
+        if not runs_by_lead:
             return
+        runs.mapped("source_ref")  # checks the documents of all runs at once
+        bodies = {}
+        for lead_id, lead_runs in runs_by_lead.items():
+            lang = lead_runs.lead_id.user_id.lang or self.env.lang
+            bodies[lead_id] = lead_runs.with_context(lang=lang)._render_notes_html()
         messages = runs.lead_id._message_log_batch(bodies=bodies)
-        message_by_lead = {message.res_id: message for message in messages}
-        for run in runs:
-            run.message_id = message_by_lead[run.lead_id.id]
+        for message in messages:
+            runs_by_lead[message.res_id].message_id = message
+        runs._leave_status_to_notes()
+
+    def _render_notes_html(self):
+        """Return the chatter HTML of these runs, one paragraph each."""
+        return Markup().join(run._render_note_html() for run in self)
+
+    def _leave_status_to_notes(self):
+        """Drop Odoo's tracking of the statuses these runs set: their notes tell it."""
+        old_statuses = {}
+        for run in self.filtered("message_id").sorted("id"):
+            line = run.line_ids.filtered(
+                lambda line: (
+                    line.action_type == ACTION_STATUS and line.state == RESULT_DONE
+                )
+            )[:1]
+            if line:
+                # the first rule of the cascade holds the status it started from
+                old_statuses.setdefault(run.lead_id.id, line.old_status)
+        leads = self.lead_id.browse(list(old_statuses))
+        leads._digirules_leave_status_to_note(old_statuses)
 
     def _schedule_failure_activities(self):
         for run in self:

@@ -21,8 +21,13 @@ class MailMessage(models.Model):
         runs = (
             self.env["digirules.run"].sudo().search([("message_id", "in", notes.ids)])
         )
-        for run in runs.with_context(lang=self.env.lang):
+        runs_by_message = {}
+        for run in runs.with_context(lang=self.env.lang).sorted("id"):
+            runs_by_message[run.message_id.id] = (
+                runs_by_message.get(run.message_id.id, runs.browse()) | run
+            )
+        for message_id, message_runs in runs_by_message.items():
             store.add(
                 "mail.message",
-                {"id": run.message_id.id, "body": run._render_note_html()},
+                {"id": message_id, "body": message_runs._render_notes_html()},
             )
