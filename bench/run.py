@@ -111,7 +111,7 @@ def parse_args(argv):
     parser.add_argument(
         "--automation-repeats",
         type=int,
-        default=3,
+        default=1,
         help="repetitions of the base_automation variant",
     )
     parser.add_argument(

@@ -170,11 +170,21 @@ class CrmLead(models.Model):
 
     def action_set_finalized(self):
         """Mark won opportunities as finalized; others are marked won first."""
+        self._digirules_set_finalized()
+        return True
+
+    def _digirules_set_finalized(self, track=True):
+        """Mark the opportunities finalized, and won first where needed.
+
+        :param bool track: False when a rule's chatter note tells the change;
+            the write then skips Odoo's tracking, which reads every tracked
+            field of every opportunity. Moves to a won column stay tracked.
+        """
         not_won = self.filtered(lambda lead: not (lead.active and lead.stage_id.is_won))
         with self._digirules_operation():
             not_won._digirules_set_won()
-            self.write({"is_finalized": True})
-        return True
+            leads = self if track else self.with_context(mail_notrack=True)
+            leads.write({"is_finalized": True})
 
     def action_view_invoices(self):
         self.ensure_one()
@@ -330,7 +340,7 @@ class CrmLead(models.Model):
 
         Odoo's tracking would log a second message per opportunity for the
         same change, at commit and one record at a time. The tracked status is
-        dropped only where it still holds the value the rule started from, so
+        dropped only where its starting value is the one the rule changed, so
         that a change made earlier in the same transaction stays tracked.
 
         :param dict old_statuses: {lead id: status before the rule's action}

@@ -218,9 +218,8 @@ class DigirulesEngine(models.AbstractModel):
     def _process_level(self, frame, events, applied, runs):
         """Run each rule once on all the events of one level that match it.
 
-        A batch of documents (a payment of 500 invoices) makes one event per
-        document; handling them rule by rule keeps the queries per rule the
-        same whatever the number of documents.
+        A payment of 500 invoices makes 500 events. Taking them together keeps
+        the queries of each rule the same, whatever the number of documents.
         """
         rules = self.env["digirules.rule"]._get_rules_for(
             {event.trigger for event in events}
@@ -335,7 +334,7 @@ class DigirulesEngine(models.AbstractModel):
                 leads.ids,
                 error,
             )
-        return logged[0] if logged else Run
+        return logged[0] if logged and error is None else Run
 
     def _post_notes(self, runs):
         """Post the chatter notes of a finished cascade; a failure is only logged.

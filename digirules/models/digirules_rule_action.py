@@ -223,7 +223,9 @@ class DigirulesRuleAction(models.Model):
 
         setters = {
             STATUS_WON: lambda records: records._digirules_set_won(),
-            STATUS_FINALIZED: lambda records: records.action_set_finalized(),
+            STATUS_FINALIZED: lambda records: records._digirules_set_finalized(
+                track=False
+            ),
             STATUS_LOST: lambda records: records.action_set_lost(
                 lost_reason_id=self.lost_reason_id.id
             ),

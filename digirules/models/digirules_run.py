@@ -71,9 +71,9 @@ class DigirulesRun(models.Model):
     )
     # model and id rather than a stored Reference: the ORM checks that a
     # Reference names an existing record, one query per run written
-    source_model = fields.Char(string="Source Model")
+    source_model = fields.Char(string="Source Document Model")
     source_id = fields.Many2oneReference(
-        string="Source Id", model_field="source_model", index="btree_not_null"
+        string="Source Document ID", model_field="source_model", index="btree_not_null"
     )
     source_ref = fields.Reference(
         selection="_selection_source_model",
@@ -121,15 +121,15 @@ class DigirulesRun(models.Model):
 
     @api.model
     def _selection_source_model(self):
-        # called for every run written and read: the ORM checks each value
+        # called for every source document shown: cached per language
         return list(self._get_source_model_selection(self.env.lang))
 
     @tools.ormcache("lang")
     def _get_source_model_selection(self, lang):
         # sudo: model names are shown to every reader of the log
-        models = self.env["ir.model"].sudo().with_context(lang=lang)
+        ir_model = self.env["ir.model"].sudo().with_context(lang=lang)
         return tuple(
-            (model, models._get(model).name)
+            (model, ir_model._get(model).name)
             for model in self._get_source_models()
             if model in self.env
         )
@@ -174,19 +174,22 @@ class DigirulesRun(models.Model):
     def _get_cause(self):
         """Return what fired the rule, in the current language."""
         self.ensure_one()
-        statuses = dict(self._fields["trigger_status"]._description_selection(self.env))
-        # sudo: the reader of the log may not read the document, its name is enough
-        document = self.sudo().source_ref.display_name if self.source_ref else "?"
         match self.trigger:
             case "stage":
                 return self.env._(
                     "entered %(stage)s", stage=self.trigger_stage_id.name or "?"
                 )
             case "status":
+                statuses = dict(
+                    self._fields["trigger_status"]._description_selection(self.env)
+                )
                 return self.env._(
                     "status became %(status)s",
                     status=statuses.get(self.trigger_status, "?"),
                 )
+        # sudo: the reader of the log may not read the document, its name is enough
+        document = self.sudo().source_ref.display_name if self.source_ref else "?"
+        match self.trigger:
             case "quotation_signed":
                 return self.env._("quotation %(name)s signed", name=document)
             case "agreement_signed":
@@ -306,7 +309,12 @@ class DigirulesRun(models.Model):
         bodies = {}
         for lead_id, lead_runs in runs_by_lead.items():
             lang = lead_runs.lead_id.user_id.lang or self.env.lang
-            bodies[lead_id] = lead_runs.with_context(lang=lang)._render_notes_html()
+            # prefetch over all runs: their lines and labels are read at once
+            bodies[lead_id] = (
+                lead_runs.with_context(lang=lang)
+                .with_prefetch(runs._prefetch_ids)
+                ._render_notes_html()
+            )
         messages = runs.lead_id._message_log_batch(bodies=bodies)
         for message in messages:
             runs_by_lead[message.res_id].message_id = message
@@ -326,7 +334,7 @@ class DigirulesRun(models.Model):
                 )
             )[:1]
             if line:
-                # the first rule of the cascade holds the status it started from
+                # the earliest run saw the status before the cascade
                 old_statuses.setdefault(run.lead_id.id, line.old_status)
         leads = self.lead_id.browse(list(old_statuses))
         leads._digirules_leave_status_to_note(old_statuses)

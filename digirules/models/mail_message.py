@@ -21,8 +21,9 @@ class MailMessage(models.Model):
         runs = (
             self.env["digirules.run"].sudo().search([("message_id", "in", notes.ids)])
         )
+        runs = runs.with_context(lang=self.env.lang).sorted("id")
         runs_by_message = {}
-        for run in runs.with_context(lang=self.env.lang).sorted("id"):
+        for run in runs:
             runs_by_message[run.message_id.id] = (
                 runs_by_message.get(run.message_id.id, runs.browse()) | run
             )

@@ -110,6 +110,43 @@ class TestInvoicePaid(DigirulesAccountCase):
         self.assertEqual(len(self.runs_of(rule, self.lead)), 1)
         self.assertEqual(len(self.runs_of(rule, other_lead)), 1)
 
+    def test_grouped_payment_invoice_sources(self):
+        rule_paid = self.make_paid_rule()
+        rule_client = self.make_rule(
+            "Finalisé → Client",
+            "status",
+            STATUS_FINALIZED,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+        )
+        other_lead = self.make_lead(self.stage_won, name="SST")
+        invoice = self.make_invoice_from_order(self.lead, 1200)
+        other_invoice = self.make_invoice_from_order(other_lead, 800)
+        self.pay(invoice | other_invoice, group_payment=True)
+        for lead, source in ((self.lead, invoice), (other_lead, other_invoice)):
+            run_paid = self.runs_of(rule_paid, lead)
+            run_client = self.runs_of(rule_client, lead)
+            self.assertEqual(run_paid.source_ref, source)
+            self.assertEqual(run_client.source_ref, source)
+            self.assertEqual(run_client.depth, 1)
+            self.assertEqual(run_client.parent_rule_id, rule_paid)
+            self.assertEqual(run_paid.message_id, run_client.message_id)
+            self.assertEqual(lead.opportunity_status, STATUS_FINALIZED)
+        self.assertEqual(self.client.client_status_id, self.status_customer)
+
+    def test_repaid_invoice_with_new_invoice(self):
+        rule = self.make_paid_rule()
+        first = self.make_invoice_from_order(self.lead, 1000)
+        payment = self.pay(first)
+        self.assertEqual(self.runs_of(rule, self.lead).source_ref, first)
+        payment.action_draft()
+        self.assertEqual(first.payment_state, "not_paid")
+        second = self.make_invoice_from_order(self.lead, 500)
+        # the first invoice comes first, but the rule already applied for it
+        self.pay(first | second, group_payment=True)
+        runs = self.runs_of(rule, self.lead)
+        self.assertEqual(len(runs), 2)
+        self.assertEqual(set(runs.mapped("source_ref")), {first, second})
+
     def test_bank_statement_matched_with_invoice(self):
         rule = self.make_paid_rule()
         invoice = self.make_invoice_from_order(self.lead, 1200)

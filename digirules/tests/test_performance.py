@@ -1,7 +1,13 @@
 from odoo.tests import tagged
 
-from ..const import ACTION_CLIENT_STATUS, ACTION_STAGE, ACTION_STATUS, STATUS_WON
-from .common import DigirulesCase
+from ..const import (
+    ACTION_CLIENT_STATUS,
+    ACTION_STAGE,
+    ACTION_STATUS,
+    STATUS_FINALIZED,
+    STATUS_WON,
+)
+from .common import DigirulesAccountCase, DigirulesCase
 
 
 @tagged("post_install", "-at_install", "digirules_perf", "is_query_count")
@@ -87,5 +93,53 @@ class TestQueryBudget(DigirulesCase):
             self.stage_won,
             [(ACTION_STAGE, self.stage_finalized)],
         )
-        # 77 queries measured on Odoo 18.0 with crm, sale_crm, account, portal
-        self._assert_budget({"stage_id": self.stage_agreement.id}, 77)
+        # 74 queries measured on Odoo 18.0 with crm, sale_crm, account, portal
+        self._assert_budget({"stage_id": self.stage_agreement.id}, 74)
+
+
+@tagged("post_install", "-at_install", "digirules_perf", "is_query_count")
+class TestPaymentQueryBudget(DigirulesAccountCase):
+    """An "invoice paid" rule adds the same queries to a payment of 2 or 8 invoices."""
+
+    def _pay_and_count(self, size, rule_active):
+        self.rule.active = rule_active
+        leads = self.env["crm.lead"].browse(
+            [
+                self.make_lead(self.stage_won, name=f"Formation {i}").id
+                for i in range(size)
+            ]
+        )
+        invoices = self.env["account.move"].union(
+            *(
+                self.make_invoice_from_order(lead, 100 + i)
+                for i, lead in enumerate(leads)
+            )
+        )
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.pay(invoices, group_payment=True)
+        self.env.flush_all()
+        # with the precommit hooks: Odoo's tracking, digirules' deferred check
+        self.env.cr.flush()
+        count = self.env.cr.sql_log_count - before
+        expected = STATUS_FINALIZED if rule_active else STATUS_WON
+        self.assertEqual(set(leads.mapped("opportunity_status")), {expected})
+        return count
+
+    def test_queries_added_by_paid_rule(self):
+        self.rule = self.make_rule(
+            "Facture payée → Finalisé",
+            "invoice_paid",
+            None,
+            [(ACTION_STATUS, STATUS_FINALIZED)],
+        )
+        # warm-up: the first payment fills caches (views, xmlids, field data)
+        self._pay_and_count(2, True)
+        self._pay_and_count(2, False)
+        added = {
+            size: self._pay_and_count(size, True) - self._pay_and_count(size, False)
+            for size in (2, 8)
+        }
+        self.assertEqual(added[2], added[8], f"queries added per size: {added}")

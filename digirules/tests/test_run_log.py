@@ -2,7 +2,13 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tools.discuss import Store
 
-from ..const import ACTION_CLIENT_STATUS, ACTION_STAGE, ACTION_STATUS, STATUS_WON
+from ..const import (
+    ACTION_CLIENT_STATUS,
+    ACTION_STAGE,
+    ACTION_STATUS,
+    STATUS_FINALIZED,
+    STATUS_WON,
+)
 from .common import DigirulesCase
 
 
@@ -127,3 +133,84 @@ class TestRunLog(DigirulesCase):
         self.assertEqual(run.state, "unchanged")
         self.assertFalse(run.message_id)
         self.assertIn("already Won", run.with_context(lang="en_US").summary)
+
+    def test_cascade_one_note_per_opportunity(self):
+        rule_won = self.make_rule(
+            "Convention → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STATUS, STATUS_WON)],
+        )
+        rule_client = self.make_rule(
+            "Gagné → Client",
+            "status",
+            STATUS_WON,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+        )
+        lead = self.make_lead(self.stage_quoted, user_id=self.user_english.id)
+        lead.write({"stage_id": self.stage_agreement.id})
+
+        run_won, run_client = (
+            self.runs_of(rule_won, lead),
+            self.runs_of(rule_client, lead),
+        )
+        self.assertEqual(run_won.state, "done")
+        self.assertEqual(run_client.state, "done")
+        self.assertTrue(run_won.message_id)
+        self.assertEqual(run_won.message_id, run_client.message_id)
+        notes = lead.message_ids.filtered(
+            lambda m: "Convention → Gagné" in (m.body or "")
+        )
+        self.assertEqual(notes, run_won.message_id)
+
+        body = self._chatter_body(run_won.message_id, self.user_french)
+        self.assertIn("Statut passé à Gagné par la règle « Convention → Gagné »", body)
+        self.assertIn("par la règle « Gagné → Client »", body)
+        self.assertLess(body.index("Convention → Gagné"), body.index("Gagné → Client"))
+
+    def _tracked_fields(self, lead):
+        self.env.flush_all()
+        self.env.cr.flush()
+        lead.invalidate_recordset(["message_ids"])
+        return lead.message_ids.tracking_value_ids.field_id.mapped("name")
+
+    def test_rule_status_note_without_tracking(self):
+        self.make_rule(
+            "Convention → Gagné",
+            "stage",
+            self.stage_agreement,
+            [(ACTION_STATUS, STATUS_WON)],
+        )
+        lead = self.make_lead(self.stage_quoted)
+        self._tracked_fields(lead)
+        lead.write({"stage_id": self.stage_agreement.id})
+        self.assertEqual(lead.opportunity_status, STATUS_WON)
+        tracked = self._tracked_fields(lead)
+        self.assertIn("stage_id", tracked)
+        self.assertNotIn("opportunity_status", tracked)
+        self.assertEqual(
+            len(
+                lead.message_ids.filtered(
+                    lambda m: "Convention → Gagné" in (m.body or "")
+                )
+            ),
+            1,
+        )
+
+    def test_user_status_before_rule_tracked(self):
+        self.make_rule(
+            "Gagné → Finalisé",
+            "status",
+            STATUS_WON,
+            [(ACTION_STATUS, STATUS_FINALIZED)],
+        )
+        lead = self.make_lead(self.stage_quoted)
+        self._tracked_fields(lead)
+        lead.action_set_won()
+        self.assertEqual(lead.opportunity_status, STATUS_FINALIZED)
+        self.assertIn("opportunity_status", self._tracked_fields(lead))
+        value = lead.message_ids.tracking_value_ids.filtered(
+            lambda v: v.field_id.name == "opportunity_status"
+        )
+        self.assertEqual(value.old_value_char, "Undecided")
+        self.assertEqual(value.new_value_char, "Finalized")
