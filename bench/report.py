@@ -392,7 +392,9 @@ def _render_method(add):
     )
     add("")
     add(
-        "Each run happens in a savepoint that is rolled back afterwards. The variant "
+        "Each run happens in a transaction of its own that is rolled back afterwards, "
+        "and the database is vacuumed (`VACUUM ANALYZE`) before the next run, so that "
+        "the rows a run wrote and rolled back do not slow down the runs after it. The variant "
         "creates its rules or automations, the record cache is emptied, then the clock "
         "(`time.perf_counter`) covers the operation, `env.flush_all()` and "
         "`env.cr.flush()`, which runs the precommit hooks such as chatter tracking. "

@@ -264,7 +264,7 @@ def reload_automation_patches(env):
     """Make base_automation's model patches match the automations in the database.
 
     Creating an automation patches ``crm.lead.write`` in memory; rolling back
-    the savepoint removes the automation but not the patch.
+    the transaction removes the automation but not the patch.
     """
     automation = env["base.automation"]
     automation._unregister_hook()

@@ -360,7 +360,8 @@ class CrmLead(models.Model):
         """
         with self._digirules_operation():
             self.filtered(lambda lead: not lead.active).action_unarchive()
-            leads_by_stage = defaultdict(self.browse)
+            # ids, not recordsets: adding one record to a recordset copies it
+            ids_by_stage = defaultdict(list)
             for team, team_leads in self.grouped("team_id").items():
                 won_stages = self._stage_find(
                     team_id=team.id, domain=[("is_won", "=", True)], limit=None
@@ -374,11 +375,10 @@ class CrmLead(models.Model):
                         )
                     )
                 for lead in team_leads:
-                    leads_by_stage[
-                        lead._digirules_pick_stage(won_stages, after=True)
-                    ] |= lead
-            for stage, stage_leads in leads_by_stage.items():
-                stage_leads.write({"stage_id": stage.id, "probability": 100})
+                    stage = lead._digirules_pick_stage(won_stages, after=True)
+                    ids_by_stage[stage].append(lead.id)
+            for stage, lead_ids in ids_by_stage.items():
+                self.browse(lead_ids).write({"stage_id": stage.id, "probability": 100})
 
     def _digirules_set_undecided(self):
         """Restore lost opportunities and move won ones back to an open column.
@@ -388,7 +388,8 @@ class CrmLead(models.Model):
         """
         with self._digirules_operation():
             self.filtered(lambda lead: not lead.active).action_unarchive()
-            leads_by_stage = defaultdict(self.browse)
+            # ids, not recordsets: adding one record to a recordset copies it
+            ids_by_stage = defaultdict(list)
             won_leads = self.filtered(lambda lead: lead.stage_id.is_won)
             for team, team_leads in won_leads.grouped("team_id").items():
                 open_stages = self._stage_find(
@@ -403,11 +404,10 @@ class CrmLead(models.Model):
                         )
                     )
                 for lead in team_leads:
-                    leads_by_stage[
-                        lead._digirules_pick_stage(open_stages, after=False)
-                    ] |= lead
-            for stage, stage_leads in leads_by_stage.items():
-                stage_leads.write({"stage_id": stage.id})
+                    stage = lead._digirules_pick_stage(open_stages, after=False)
+                    ids_by_stage[stage].append(lead.id)
+            for stage, lead_ids in ids_by_stage.items():
+                self.browse(lead_ids).write({"stage_id": stage.id})
 
     def _digirules_pick_stage(self, stages, after):
         """Return the column of ``stages`` nearest to the current one.

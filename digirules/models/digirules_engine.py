@@ -106,11 +106,11 @@ class DigirulesEngine(models.AbstractModel):
             the document, it makes the key that lets a rule apply once
         :param get_value: function returning the trigger parameter of a document
         """
-        events, orphans = [], documents.browse()
+        events, orphan_ids = [], []
         for document in documents:
             leads = get_leads(document)
             if not leads:
-                orphans |= document
+                orphan_ids.append(document.id)
                 continue
             events.append(
                 DigirulesEvent(
@@ -121,6 +121,8 @@ class DigirulesEngine(models.AbstractModel):
                     event_key=f"{document._name},{document.id},{event_name}",
                 )
             )
+
+        orphans = documents.browse(orphan_ids)
 
         def run():
             if events:

@@ -183,7 +183,7 @@ class DigirulesRuleAction(models.Model):
 
     def _execute_stage(self, leads):
         target = self.stage_id
-        results, to_move = {}, leads.browse()
+        results, to_move_ids = {}, []
         for lead in leads:
             values = {"old_stage_id": lead.stage_id.id, "new_stage_id": target.id}
             if not target.active:
@@ -198,17 +198,18 @@ class DigirulesRuleAction(models.Model):
                 results[lead.id] = self._prepare_line_vals(RESULT_UNCHANGED, **values)
             else:
                 results[lead.id] = self._prepare_line_vals(RESULT_DONE, **values)
-                to_move |= lead
+                to_move_ids.append(lead.id)
 
         errors = self._run_isolated(
-            to_move, lambda records: records.write({"stage_id": target.id})
+            leads.browse(to_move_ids),
+            lambda records: records.write({"stage_id": target.id}),
         )
         self._apply_errors(results, errors)
         return results
 
     def _execute_status(self, leads):
         target = self.status
-        results, to_change = {}, leads.browse()
+        results, to_change_ids = {}, []
         for lead in leads:
             values = {"old_status": lead.opportunity_status, "new_status": target}
             current = lead.opportunity_status
@@ -219,7 +220,7 @@ class DigirulesRuleAction(models.Model):
                 results[lead.id] = self._prepare_line_vals(RESULT_UNCHANGED, **values)
             else:
                 results[lead.id] = self._prepare_line_vals(RESULT_DONE, **values)
-                to_change |= lead
+                to_change_ids.append(lead.id)
 
         setters = {
             STATUS_WON: lambda records: records._digirules_set_won(),
@@ -231,7 +232,7 @@ class DigirulesRuleAction(models.Model):
             ),
             STATUS_UNDECIDED: lambda records: records._digirules_set_undecided(),
         }
-        errors = self._run_isolated(to_change, setters[target])
+        errors = self._run_isolated(leads.browse(to_change_ids), setters[target])
         self._apply_errors(results, errors)
         return results
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from ..const import (
     ACTION_STATUS,
@@ -300,14 +301,15 @@ class DigirulesRun(models.Model):
         runs = self.filtered(
             lambda run: run.lead_id and run.state in (RESULT_DONE, RESULT_FAILED)
         ).sorted("id")
-        runs_by_lead = defaultdict(lambda: self.browse())
+        run_ids_by_lead = defaultdict(list)
         for run in runs:
-            runs_by_lead[run.lead_id.id] |= run
-        if not runs_by_lead:
+            run_ids_by_lead[run.lead_id.id].append(run.id)
+        if not run_ids_by_lead:
             return
         runs.mapped("source_ref")  # checks the documents of all runs at once
         bodies = {}
-        for lead_id, lead_runs in runs_by_lead.items():
+        for lead_id, run_ids in run_ids_by_lead.items():
+            lead_runs = runs.browse(run_ids)
             lang = lead_runs.lead_id.user_id.lang or self.env.lang
             # prefetch over all runs: their lines and labels are read at once
             bodies[lead_id] = (
@@ -316,9 +318,32 @@ class DigirulesRun(models.Model):
                 ._render_notes_html()
             )
         messages = runs.lead_id._message_log_batch(bodies=bodies)
-        for message in messages:
-            runs_by_lead[message.res_id].message_id = message
+        runs._link_messages(messages)
         runs._leave_status_to_notes()
+
+    def _link_messages(self, messages):
+        """Set on each run the chatter note of its opportunity, in one query.
+
+        A write per opportunity would cost one ORM call each; the runs were
+        just created and flushed, so only their cache needs to be refreshed.
+        """
+        self.flush_recordset(["message_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE digirules_run AS run
+                   SET message_id = note.message_id
+                  FROM (VALUES %s) AS note(lead_id, message_id)
+                 WHERE run.id IN %s
+                   AND run.lead_id = note.lead_id
+                """,
+                SQL(", ").join(
+                    SQL("(%s, %s)", message.res_id, message.id) for message in messages
+                ),
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["message_id"])
 
     def _render_notes_html(self):
         """Return the chatter HTML of these runs, one paragraph each."""
@@ -427,7 +452,8 @@ class DigirulesRunLine(models.Model):
                         line.new_client_status_id.name,
                     )
                     change = self.env._("client status set to %(value)s", value=new)
-            line.old_value = old or ""
+            # no column, status or client status before the action
+            line.old_value = old or self.env._("None")
             line.new_value = new or ""
             line.change_label = change
             match line.state:

@@ -119,6 +119,26 @@ class TestRunLog(DigirulesCase):
                 "Moved to Won", self._chatter_body(run.message_id, self.user_english)
             )
 
+    def test_empty_old_value_reads_none(self):
+        rule = self.make_rule(
+            "Gagné → Client",
+            "status",
+            STATUS_WON,
+            [(ACTION_CLIENT_STATUS, self.status_customer)],
+        )
+        self.assertFalse(self.client.client_status_id)
+        lead = self.make_lead(self.stage_quoted)
+        lead.action_set_won()
+
+        line = self.runs_of(rule, lead).line_ids
+        self.assertEqual(line.state, "done")
+        self.assertEqual(line.with_context(lang="en_US").old_value, "None")
+        self.assertEqual(line.with_context(lang="fr_FR").old_value, "Aucun")
+        self.assertEqual(
+            line.with_context(lang="fr_FR").new_value,
+            self.status_customer.with_context(lang="fr_FR").name,
+        )
+
     def test_unchanged_run_explained(self):
         rule = self.make_rule(
             "Convention → Gagné",
