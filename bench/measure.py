@@ -2,10 +2,10 @@
 
 Every run starts from the committed data set. The variant's setup (rules,
 automations) and the timed operation happen in a transaction that is rolled
-back afterwards, then the database is vacuumed: the rows a run wrote and
-rolled back would otherwise stay in the tables and indexes and slow down the
-runs after it. The record cache is emptied before the clock starts, as for a
-new request.
+back afterwards. The database is then vacuumed, because the rows a run wrote
+and rolled back would otherwise stay in the tables and indexes and slow down
+the runs after it. The record cache is emptied before the clock starts, as
+for a new request.
 """
 
 import statistics
@@ -117,7 +117,8 @@ def run_once(env, variant, size, check=True, profiler=None):
             env.invalidate_all()
             variant.verify(env, state)
     finally:
-        # also empties the cache and the hooks, which hold the undone values
+        # the rollback also clears the record cache and the commit hooks,
+        # which still contain the undone values
         cr.rollback()
         if variant.cleanup is not None:
             variant.cleanup(env)

@@ -214,11 +214,11 @@ def _render_goals(results, add):
     add("")
     add(
         "The query goal is judged on the queries digirules adds to the variant without "
-        "rule (lowest counts), because the totals grow with N even without digirules: Odoo writes the rows "
-        f"of one `create` or one flush in batches of {ORM_BATCH_SIZE} "
+        "rule (lowest counts). The totals grow with N even without digirules, because Odoo "
+        f"writes the rows of one `create` or one flush in batches of {ORM_BATCH_SIZE} "
         "(`INSERT_BATCH_SIZE`, `UPDATE_BATCH_SIZE`). The rule log, its lines and the "
-        f"chatter notes are such batches, so the added count grows by a few queries per "
-        f"{ORM_BATCH_SIZE} records; one query per record would add 1.000 per record."
+        "chatter notes are written in such batches, so the added count grows by a few "
+        f"queries per {ORM_BATCH_SIZE} records. One query per record would add 1.000 per record."
     )
     add("")
 
@@ -380,8 +380,8 @@ def _render_method(add):
     )
     add("")
     add(
-        "Each run happens in a transaction of its own that is rolled back afterwards, "
-        "and the database is vacuumed (`VACUUM ANALYZE`) before the next run, so that "
+        "Each run happens in a transaction of its own that is rolled back afterwards. "
+        "The database is vacuumed (`VACUUM ANALYZE`) before the next run, so that "
         "the rows a run wrote and rolled back do not slow down the runs after it. The variant "
         "creates its rules or automations, the record cache is emptied, then the clock "
         "(`time.perf_counter`) covers the operation, `env.flush_all()` and "

@@ -12,10 +12,12 @@
 #   BENCH_INVOICES             invoices of the grouped payment (default 500)
 #   BENCH_AUTOMATION_MAX_SIZE  largest N at which base_automation is timed
 #                              (default 1000: it applies its actions record by
-#                              record, over 20 times slower than digirules)
+#                              record, 16 to 21 times slower than digirules
+#                              in the runs of docs/benchmarks.md)
 #   BENCH_AUTOMATION_REPEATS   repetitions of the base_automation variant
-#                              (default 1: about 8 minutes per run at N = 1,000,
-#                              and its goal is met by a wide margin)
+#                              (default 1: about 2.5 minutes per run at N = 1,000
+#                              on an idle 2-core machine, and its goal is met
+#                              by a wide margin)
 #   BENCH_LARGE_SERIES         series timed at N of 10,000 and more
 #                              (default non_matching,cascade)
 set -euo pipefail

@@ -176,9 +176,10 @@ class CrmLead(models.Model):
     def _digirules_set_finalized(self, track=True):
         """Mark the opportunities finalized, and won first where needed.
 
-        :param bool track: False when a rule's chatter note tells the change;
-            the write then skips Odoo's tracking, which reads every tracked
-            field of every opportunity. Moves to a won column stay tracked.
+        :param bool track: False when a rule's chatter note describes the
+            change. The write then skips Odoo's tracking, which reads every
+            tracked field of every opportunity. Moves to a won column stay
+            tracked.
         """
         not_won = self.filtered(lambda lead: not (lead.active and lead.stage_id.is_won))
         with self._digirules_operation():
@@ -336,7 +337,7 @@ class CrmLead(models.Model):
         return events
 
     def _digirules_leave_status_to_note(self, old_statuses):
-        """Let the rule's chatter note alone tell the status change of ``self``.
+        """Leave the status change of ``self`` to the rule's chatter note.
 
         Odoo's tracking would log a second message per opportunity for the
         same change, at commit and one record at a time. The tracked status is
@@ -345,6 +346,8 @@ class CrmLead(models.Model):
 
         :param dict old_statuses: {lead id: status before the rule's action}
         """
+        # NOTE: this is the precommit key of mail's tracking in Odoo 18.0
+        # (mail_thread._track_prepare); the run log tests fail if it changes.
         pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}") or {}
         for lead in self:
             initial = pending.get(lead.id)

@@ -390,8 +390,8 @@ class DigirulesRule(models.Model):
     def _filter_leads_for_trigger(self, leads):
         """Return the opportunities of ``leads`` on which the trigger is complete.
 
-        Only "all invoices paid" asks more than the event itself: no unpaid
-        invoice and nothing left to invoice.
+        Only "all invoices paid" requires more than the event itself: no
+        unpaid invoice and nothing left to invoice.
         """
         self.ensure_one()
         if (

@@ -141,7 +141,7 @@ class DigirulesRun(models.Model):
         for run in self:
             if run.source_model in self.env and run.source_id:
                 ids_by_model[run.source_model].add(run.source_id)
-        # sudo: a deleted document leaves the reference empty, whoever reads it
+        # sudo: the check for deleted documents must not depend on the reader's rights
         existing = {
             model: set(self.env[model].sudo().browse(ids).exists().ids)
             for model, ids in ids_by_model.items()
@@ -188,6 +188,7 @@ class DigirulesRun(models.Model):
                     "status became %(status)s",
                     status=statuses.get(self.trigger_status, "?"),
                 )
+        # the other triggers name the document that fired the rule
         # sudo: the reader of the log may not read the document, its name is enough
         document = self.sudo().source_ref.display_name if self.source_ref else "?"
         match self.trigger:
@@ -350,7 +351,7 @@ class DigirulesRun(models.Model):
         return Markup().join(run._render_note_html() for run in self)
 
     def _leave_status_to_notes(self):
-        """Drop Odoo's tracking of the statuses these runs set: their notes tell it."""
+        """Drop Odoo's tracking of the statuses these runs set, since their notes describe them."""
         old_statuses = {}
         for run in self.filtered("message_id").sorted("id"):
             line = run.line_ids.filtered(
